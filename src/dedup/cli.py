@@ -1,0 +1,212 @@
+"""The ``dedup`` command line: a thin shell over the library.
+
+Conventions for every command: JSON on stdout (or ``-o FILE``), progress and
+logs on stderr (``--quiet`` silences them), ``-`` reads JSONL from stdin.
+Exit codes: 0 ok, 1 duplicates found (commands that check), 2 usage or input
+error.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    name="dedup",
+    help="Find copies and lightly edited copies of the same Arabic news story.\n\n"
+    "Exit codes: 0 ok, 1 duplicates found (commands that check), 2 usage or input error.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK, EXIT_DUPLICATES, EXIT_ERROR = 0, 1, 2
+#: Show a progress bar above this many documents.
+PROGRESS_MIN_DOCS = 300
+
+
+class OutputFormat(str, Enum):
+    json = "json"
+    jsonl = "jsonl"
+
+
+class ShingleKindOpt(str, Enum):
+    char = "char"
+    word = "word"
+
+
+def log(message: str, quiet: bool) -> None:
+    if not quiet:
+        typer.echo(message, err=True)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print an input/usage error on stderr; return the exit to raise."""
+    typer.echo(f"dedup: error: {message}", err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def write_output(chunks, output: Optional[Path]) -> None:
+    """Write byte chunks to ``output`` (``-`` or None: stdout)."""
+    if output is None or str(output) == "-":
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+        return
+    with open(output, "wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+
+
+def progress_bar(total: int, label: str, quiet: bool):
+    """A stderr progress bar for long work, or a no-op for short or quiet runs."""
+    if quiet or total <= PROGRESS_MIN_DOCS:
+        return None
+    import click
+
+    return click.progressbar(length=total, label=label, file=sys.stderr)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dedup {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    pass
+
+
+# Options shared by the commands that read documents.
+Paths = Annotated[
+    list[str],
+    typer.Argument(
+        help="Text files, directories (every *.txt below, id = path relative to the directory), "
+        "JSONL files (*.jsonl, *.ndjson), or - for JSONL on stdin.",
+        show_default=False,
+    ),
+]
+IdField = Annotated[str, typer.Option("--id-field", help="JSONL field holding the document id.")]
+TextField = Annotated[str, typer.Option("--text-field", help="JSONL field holding the document text.")]
+Strict = Annotated[
+    bool, typer.Option("--strict", help="Stop with exit 2 at the first unusable document instead of reporting it.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or log lines on stderr.")]
+Threshold = Annotated[
+    float,
+    typer.Option(
+        "--threshold", "-t", min=0.01, max=1.0, help="Exact Jaccard similarity at or above which two documents are duplicates."
+    ),
+]
+ShingleSize = Annotated[
+    int, typer.Option("--shingle-size", "-k", min=1, help="Characters (or words, with --shingle-kind word) per shingle.")
+]
+ShingleKind = Annotated[ShingleKindOpt, typer.Option("--shingle-kind", help="Shingle characters (default) or words.")]
+NumPerm = Annotated[int, typer.Option("--num-perm", min=8, max=4096, help="MinHash permutations (signature length).")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the MinHash permutations.")]
+LshThreshold = Annotated[
+    Optional[float],
+    typer.Option(
+        "--lsh-threshold",
+        min=0.01,
+        max=1.0,
+        help="Jaccard the LSH bands are tuned for (candidates only; every candidate is verified exactly). "
+        "Default: 0.8 x --threshold.",
+    ),
+]
+Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here instead of stdout.")]
+
+
+@app.command()
+def scan(
+    paths: Paths,
+    threshold: Threshold = 0.5,
+    shingle_size: ShingleSize = 5,
+    shingle_kind: ShingleKind = ShingleKindOpt.char,
+    num_perm: NumPerm = 128,
+    seed: Seed = 1,
+    lsh_threshold: LshThreshold = None,
+    pairs: Annotated[bool, typer.Option("--pairs", help="Also list every verified pair with exact and estimated Jaccard.")] = False,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="json: one document; jsonl: one cluster per line, then pairs, then a summary line."),
+    ] = OutputFormat.json,
+    output: Output = None,
+    id_field: IdField = "id",
+    text_field: TextField = "text",
+    strict: Strict = False,
+    timings: Annotated[
+        bool, typer.Option("--timings", help="Add stats.seconds (makes the output differ from run to run).")
+    ] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Cluster near-duplicate documents and print a versioned JSON report.
+
+    Example:
+
+        dedup scan seeds/
+
+        dedup scan corpus.jsonl --threshold 0.3 --pairs -o report.json
+
+        cat wire.jsonl | dedup scan - --text-field body --format jsonl
+    """
+    from .inputs import InputError, JsonlFields, read_documents
+    from .report import json_bytes, jsonl_lines, scan_report
+    from .scan import ScanConfig, collect
+    from .scan import scan as run_scan
+
+    started = time.perf_counter()
+    try:
+        config = ScanConfig(threshold, shingle_size, shingle_kind.value, num_perm, seed, lsh_threshold)
+        documents, problems = collect(read_documents(paths, JsonlFields(id_field, text_field)), strict)
+        for problem in problems:
+            log(f"skipped: {problem.message}", quiet)
+        bar = progress_bar(len(documents), "hashing", quiet)
+        if bar is None:
+            result = run_scan(documents, config, problems, strict)
+        else:
+            with bar:
+                result = run_scan(documents, config, problems, strict, progress=bar.update)
+    except (InputError, ValueError) as err:
+        raise fail(str(err)) from None
+    seconds = time.perf_counter() - started
+    report = scan_report(result, include_pairs=pairs, seconds=seconds if timings else None)
+    stats = report["stats"]
+    log(
+        f"dedup: {stats['documents_scanned']} documents, {stats['clusters']} clusters, "
+        f"{stats['skipped']} skipped, {seconds:.2f} s",
+        quiet,
+    )
+    write_output(jsonl_lines(report) if output_format is OutputFormat.jsonl else [json_bytes(report)], output)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scan report.
+
+    Example:
+
+        dedup schema > dedup-scan.schema.json
+    """
+    import orjson
+
+    from .report import SCAN_SCHEMA
+
+    write_output([orjson.dumps(SCAN_SCHEMA, option=orjson.OPT_INDENT_2) + b"\n"], None)
+
+
+def main() -> None:
+    app()

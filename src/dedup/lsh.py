@@ -1,0 +1,85 @@
+"""LSH banding: which pairs of signatures are worth verifying.
+
+Bands and rows come from the threshold exactly as datasketch's ``MinHashLSH``
+chooses them (its own ``_optimal_param``, equal weights on false positives and
+negatives). Two documents are candidates when all ``rows`` values of at least
+one band are equal, which is exactly the rule of ``MinHashLSH``; instead of a
+dict of buckets per band we sort each band's rows with numpy and read the runs
+of equal rows, which is faster and far smaller in memory.
+``tests/test_lsh.py`` checks the pairs against ``MinHashLSH`` itself.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from numba import njit
+
+
+@functools.lru_cache(maxsize=64)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """``(bands, rows)`` for a Jaccard threshold, as datasketch chooses them."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    from datasketch.lsh import _optimal_param  # imports scipy: only when needed
+
+    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return int(bands), int(rows)
+
+
+@njit(cache=True)
+def _pairs_from_runs(order, run_starts, run_ends):
+    total = 0
+    for g in range(run_starts.size):
+        size = run_ends[g] - run_starts[g]
+        total += size * (size - 1) // 2
+    left = np.empty(total, dtype=np.int64)
+    right = np.empty(total, dtype=np.int64)
+    p = 0
+    for g in range(run_starts.size):
+        for x in range(run_starts[g], run_ends[g]):
+            for y in range(x + 1, run_ends[g]):
+                i, j = order[x], order[y]
+                if i > j:
+                    i, j = j, i
+                left[p] = i
+                right[p] = j
+                p += 1
+    return left, right
+
+
+def band_runs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort the rows of one band; return ``(order, run_starts, run_ends)``
+    for every run of two or more equal rows."""
+    order = np.lexsort(band.T[::-1])
+    ordered = band[order]
+    differs = np.any(ordered[1:] != ordered[:-1], axis=1)
+    bounds = np.concatenate(([0], np.flatnonzero(differs) + 1, [len(order)]))
+    starts, ends = bounds[:-1], bounds[1:]
+    keep = ends - starts >= 2
+    return order, starts[keep], ends[keep]
+
+
+def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, ids: np.ndarray | None = None) -> np.ndarray:
+    """All pairs ``(i, j)``, ``i < j``, that share at least one band.
+
+    ``ids`` maps rows of ``signatures`` to document numbers (default: the row
+    numbers). Returns an ``(m, 2)`` int64 array sorted by ``(i, j)``.
+    """
+    if bands * rows > signatures.shape[1]:
+        raise ValueError(f"{bands} bands x {rows} rows need {bands * rows} hash values, have {signatures.shape[1]}")
+    if ids is None:
+        ids = np.arange(signatures.shape[0], dtype=np.int64)
+    n = int(ids.max()) + 1 if ids.size else 0
+    keys = []
+    for band in range(bands):
+        if signatures.shape[0] < 2:
+            break
+        order, starts, ends = band_runs(signatures[:, band * rows : (band + 1) * rows])
+        left, right = _pairs_from_runs(ids[order], starts, ends)
+        keys.append(left * n + right)
+    if not keys:
+        return np.empty((0, 2), dtype=np.int64)
+    unique = np.unique(np.concatenate(keys))
+    return np.stack([unique // n, unique % n], axis=1) if n else np.empty((0, 2), dtype=np.int64)

@@ -1,0 +1,216 @@
+"""Arabic text normalization: one explicit mapping, a reference and a fast path.
+
+The key we compare documents on must not change when a desk re-types a story:
+diacritics, tatweel, alef/yaa/teh-marbuta spellings, digit scripts, presentation
+forms pasted from PDFs, invisible and bidi marks, and punctuation all vary
+between copies of the same wire text. The mapping (applied in this order):
+
+1. Unicode NFKC of the whole text (presentation forms U+FB50-FDFF and
+   U+FE70-FEFF become letters; lam-alef ligatures become two letters).
+2. Per character, after NFKC:
+   - removed: harakat and Quranic marks (U+0610-061A, U+064B-065F, U+0670,
+     U+06D6-06ED), tatweel U+0640, zero-width and bidi controls (U+200B-200F,
+     U+202A-202E, U+2066-2069, U+061C, U+FEFF, U+00AD), and likewise any other
+     format character (category Cf) or non-spacing/enclosing mark (Mn, Me),
+     which carry no letters;
+   - أ إ آ ٱ -> ا, ى -> ي, ة -> ه, Persian ی -> ي and ک -> ك;
+   - Arabic-Indic ٠-٩ and Persian ۰-۹ digits -> ASCII 0-9;
+   - uppercase -> lowercase (Latin names in Arabic copy: "AFP" vs "afp");
+   - punctuation (P*), symbols (S*), separators (Z*), controls (Cc) -> space.
+3. Runs of spaces collapse to one space; leading/trailing spaces are dropped.
+
+pyarabic's ``normalize_alef`` folds ى into ا as well, which is wrong for this
+key (ى is a yaa form, not an alef), so only pyarabic's character names are
+used here, not its normalizers.
+
+:func:`normalize_reference` spells the rules out one by one and is the
+specification; :func:`normalize` is the fast path (C-level ``str.translate``
+with a table derived from the same rules) and must give identical output;
+:func:`normalize_with_offsets` also returns, for every normalized character,
+the span of the original text it came from, so evidence can be reported in the
+original document's offsets.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pyarabic.araby as araby
+
+#: Code point ranges (inclusive) removed outright.
+REMOVED_RANGES: tuple[tuple[int, int], ...] = (
+    (0x0610, 0x061A),  # Quranic annotation signs
+    (0x064B, 0x065F),  # harakat (fathatan .. wavy hamza below)
+    (0x0670, 0x0670),  # superscript alef
+    (0x06D6, 0x06ED),  # Quranic marks
+    (0x0640, 0x0640),  # tatweel
+    (0x200B, 0x200F),  # zero-width space/joiners, LRM, RLM
+    (0x202A, 0x202E),  # bidi embeddings and overrides
+    (0x2066, 0x2069),  # bidi isolates
+    (0x061C, 0x061C),  # Arabic letter mark
+    (0xFEFF, 0xFEFF),  # byte order mark / ZWNBSP
+    (0x00AD, 0x00AD),  # soft hyphen
+)
+
+#: Letters unified to one form.
+LETTER_MAP: dict[str, str] = {
+    araby.ALEF_HAMZA_ABOVE: araby.ALEF,  # أ
+    araby.ALEF_HAMZA_BELOW: araby.ALEF,  # إ
+    araby.ALEF_MADDA: araby.ALEF,  # آ
+    araby.ALEF_WASLA: araby.ALEF,  # ٱ
+    araby.ALEF_MAKSURA: araby.YEH,  # ى
+    araby.TEH_MARBUTA: araby.HEH,  # ة
+    "\u06cc": araby.YEH,  # Persian yeh ی
+    "\u06a9": araby.KAF,  # keheh ک
+}
+
+#: Digits of other scripts mapped to ASCII.
+DIGIT_MAP: dict[str, str] = {
+    **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic
+    **{chr(0x06F0 + i): str(i) for i in range(10)},  # Extended (Persian)
+}
+
+
+def _is_removed(ch: str) -> bool:
+    cp = ord(ch)
+    if any(lo <= cp <= hi for lo, hi in REMOVED_RANGES):
+        return True
+    return unicodedata.category(ch) in ("Cf", "Mn", "Me")
+
+
+def _map_char(ch: str) -> str:
+    """The per-character rule (step 2) for one character of NFKC text."""
+    if _is_removed(ch):
+        return ""
+    if ch in LETTER_MAP:
+        return LETTER_MAP[ch]
+    if ch in DIGIT_MAP:
+        return DIGIT_MAP[ch]
+    cat = unicodedata.category(ch)
+    if cat[0] in "PSZ" or cat == "Cc":
+        return " "
+    lower = ch.lower()
+    # A few characters lowercase to two (İ -> i̇); keep those as they are so
+    # the rule stays one character in, at most one character out.
+    return lower if len(lower) == 1 else ch
+
+
+def normalize_reference(text: str) -> str:
+    """The specification, written for clarity rather than speed."""
+    nfkc = unicodedata.normalize("NFKC", text)
+    mapped = "".join(_map_char(ch) for ch in nfkc)
+    return " ".join(part for part in mapped.split(" ") if part)
+
+
+@functools.lru_cache(maxsize=1)
+def _bmp_table() -> dict[int, str | None]:
+    """``str.translate`` table for the Basic Multilingual Plane.
+
+    Only characters the rules change are listed; ``translate`` leaves the rest
+    alone. Built lazily (about 50 ms) so ``dedup --help`` does not pay it.
+    """
+    table: dict[int, str | None] = {}
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        out = _map_char(ch)
+        if out != ch:
+            table[cp] = out if out else None
+    return table
+
+
+def _astral_fix(text: str) -> str:
+    """Apply the rules to characters outside the BMP (emoji and the like)."""
+    return "".join(_map_char(ch) if ord(ch) > 0xFFFF else ch for ch in text)
+
+
+def normalize(text: str) -> str:
+    """Normalize ``text``; identical to :func:`normalize_reference`, faster."""
+    nfkc = unicodedata.normalize("NFKC", text)
+    out = nfkc.translate(_bmp_table())
+    if out and max(out) > "\uffff":
+        out = _astral_fix(out)
+    # Every whitespace character is already a plain space here, so split()
+    # collapses exactly the runs of spaces.
+    return " ".join(out.split())
+
+
+@dataclass(frozen=True)
+class OffsetMap:
+    """Normalized text plus, for each of its characters, the original span.
+
+    ``start[i]:end[i]`` is the slice of the original text that produced
+    normalized character ``i``; a normalized span ``[i, j)`` maps back to
+    ``original[start[i]:end[j-1]]``.
+    """
+
+    text: str
+    start: np.ndarray
+    end: np.ndarray
+
+    def snap(self, i: int, j: int) -> tuple[int, int]:
+        """Widen normalized ``[i, j)`` so it neither starts nor ends inside
+        the expansion of one original character (ﷲ -> الله)."""
+        while 0 < i < len(self.start) and self.start[i - 1] == self.start[i]:
+            i -= 1
+        while 0 < j < len(self.end) and self.end[j] == self.end[j - 1]:
+            j += 1
+        return i, j
+
+    def original_span(self, i: int, j: int) -> tuple[int, int]:
+        """Original ``[start, end)`` covering normalized characters ``[i, j)``."""
+        if j <= i:
+            raise ValueError(f"empty normalized span [{i}, {j})")
+        return int(self.start[i]), int(self.end[j - 1])
+
+
+def _clusters(text: str):
+    """Split ``text`` into a starter and its following combining characters.
+
+    NFKC of the whole text equals the concatenation of NFKC of these clusters
+    for everything but rare cross-starter compositions (Hangul jamo); the
+    offset map checks that equality and falls back to one cluster otherwise.
+    """
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        yield i, j
+        i = j
+
+
+def normalize_with_offsets(text: str) -> OffsetMap:
+    """Normalize ``text`` and keep the map back to original offsets.
+
+    Slower than :func:`normalize` (a Python loop); used for evidence on the
+    few pairs that are reported, never for hashing.
+    """
+    pieces: list[tuple[int, int, str]] = []
+    for i, j in _clusters(text):
+        pieces.append((i, j, unicodedata.normalize("NFKC", text[i:j])))
+    if "".join(p[2] for p in pieces) != unicodedata.normalize("NFKC", text):
+        pieces = [(0, len(text), unicodedata.normalize("NFKC", text))]
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, j, nfkc in pieces:
+        for ch in nfkc:
+            out = _map_char(ch)
+            if not out:
+                continue
+            if out == " ":
+                if not chars or chars[-1] == " ":
+                    continue
+            chars.append(out)
+            starts.append(i)
+            ends.append(j)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        starts.pop()
+        ends.pop()
+    return OffsetMap("".join(chars), np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))

@@ -1,0 +1,209 @@
+"""The batch scan: documents -> verified near-duplicate clusters.
+
+One way through, one job a step: read -> normalize -> shingle+sign (compiled)
+-> LSH candidates -> exact verification -> connected components -> member
+similarities. The CLI's ``dedup scan`` is a thin shell over :func:`scan`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cluster import Cluster, connected_components
+from .inputs import Document, InputError, Problem
+from .lsh import candidate_pairs, lsh_params
+from .minhash import HashedDocs, hash_documents
+from .normalize import normalize
+from .shingle import ShingleKind
+from .verify import estimated_jaccard, jaccard
+
+#: Documents normalized and hashed per compiled call (bounds peak memory of
+#: the concatenated code points and lets the progress bar move).
+BATCH_SIZE = 2048
+#: Default LSH threshold as a share of the verification threshold (README,
+#: "Defaults chosen from data").
+LSH_RATIO = 0.8
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """Parameters of a scan. Defaults were chosen from the sweep on
+    wirecopy-dev (see README, "Defaults chosen from data")."""
+
+    threshold: float = 0.5
+    shingle_size: int = 5
+    shingle_kind: ShingleKind = "char"
+    num_perm: int = 128
+    seed: int = 1
+    #: Jaccard the LSH bands are tuned for (datasketch's rule, equal weights).
+    #: Lower than ``threshold`` because every candidate is verified exactly:
+    #: a missed pair is lost for good, a spurious one costs one merge of two
+    #: sorted arrays. None: ``LSH_RATIO * threshold``.
+    lsh_threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if self.shingle_size < 1:
+            raise ValueError(f"shingle size must be >= 1, got {self.shingle_size}")
+        if self.shingle_kind not in ("char", "word"):
+            raise ValueError(f"shingle kind must be 'char' or 'word', got {self.shingle_kind!r}")
+        if self.lsh_threshold is not None and not 0.0 < self.lsh_threshold <= self.threshold:
+            raise ValueError(f"lsh threshold must be in (0, threshold], got {self.lsh_threshold}")
+        if not 1 <= self.num_perm <= 4096:
+            raise ValueError(f"num_perm must be in [1, 4096], got {self.num_perm}")
+
+    @property
+    def candidate_threshold(self) -> float:
+        return self.lsh_threshold if self.lsh_threshold is not None else round(LSH_RATIO * self.threshold, 4)
+
+    @property
+    def bands_rows(self) -> tuple[int, int]:
+        return lsh_params(self.candidate_threshold, self.num_perm)
+
+
+@dataclass(frozen=True)
+class ScoredCluster:
+    """A cluster with each member's exact Jaccard to the representative."""
+
+    cluster: Cluster
+    similarities: tuple[float, ...]  # aligned with cluster.members; 1.0 for the representative
+
+    @property
+    def min_similarity(self) -> float:
+        return min(self.similarities[1:])
+
+
+@dataclass
+class ScanResult:
+    config: ScanConfig
+    documents: list[Document]
+    problems: list[Problem]
+    hashed: HashedDocs
+    candidates: np.ndarray  # (m, 2) document numbers
+    pairs: np.ndarray  # verified (k, 2)
+    pair_jaccard: np.ndarray
+    pair_estimate: np.ndarray
+    clusters: list[ScoredCluster] = field(default_factory=list)
+
+    @property
+    def stats(self) -> dict:
+        clustered = sum(len(c.cluster.members) for c in self.clusters)
+        scanned = int(np.count_nonzero(self.hashed.set_sizes)) if len(self.documents) else 0
+        return {
+            "documents_read": len(self.documents) + sum(p.reason != "too_short" for p in self.problems),
+            "documents_scanned": scanned,
+            "skipped": len(self.problems),
+            "candidate_pairs": int(len(self.candidates)),
+            "verified_pairs": int(len(self.pairs)),
+            "clusters": len(self.clusters),
+            "clustered_documents": clustered,
+            "singletons": scanned - clustered,
+        }
+
+
+def _concat(parts: list[HashedDocs], num_perm: int) -> HashedDocs:
+    if not parts:
+        return HashedDocs(np.empty((0, num_perm), np.uint32), np.empty(0, np.uint64), np.zeros(1, np.int64))
+    offsets = [parts[0].offsets]
+    base = parts[0].offsets[-1]
+    for part in parts[1:]:
+        offsets.append(part.offsets[1:] + base)
+        base += part.offsets[-1]
+    return HashedDocs(
+        np.concatenate([p.signatures for p in parts]),
+        np.concatenate([p.hashes for p in parts]),
+        np.concatenate(offsets),
+    )
+
+
+def sign(texts: list[str], config: ScanConfig, progress: Callable[[int], None] | None = None) -> HashedDocs:
+    """Normalize, shingle and sign raw texts in batches."""
+    parts = []
+    for start in range(0, len(texts), BATCH_SIZE):
+        chunk = texts[start : start + BATCH_SIZE]
+        normalized = [normalize(t) for t in chunk]
+        parts.append(hash_documents(normalized, config.shingle_size, config.shingle_kind, config.num_perm, config.seed))
+        if progress:
+            progress(len(chunk))
+    return _concat(parts, config.num_perm)
+
+
+def collect(items: Iterable[Document | Problem], strict: bool = False) -> tuple[list[Document], list[Problem]]:
+    """Split the input stream into usable documents and problems."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for item in items:
+        if isinstance(item, Problem):
+            if strict:
+                raise InputError(f"{item.message} (--strict)")
+            problems.append(item)
+        else:
+            documents.append(item)
+    return documents, problems
+
+
+def scan(
+    documents: list[Document],
+    config: ScanConfig = ScanConfig(),
+    problems: list[Problem] | None = None,
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ScanResult:
+    """Find verified near-duplicate clusters among ``documents``."""
+    hashed = sign([d.text for d in documents], config, progress)
+    return cluster_signed(documents, hashed, config, problems, strict)
+
+
+def cluster_signed(
+    documents: list[Document],
+    hashed: HashedDocs,
+    config: ScanConfig,
+    problems: list[Problem] | None = None,
+    strict: bool = False,
+) -> ScanResult:
+    """The scan after signing: candidates, verification, clusters.
+
+    Separate so that a parameter sweep can sign once and vary the threshold.
+    """
+    problems = list(problems or [])
+    sizes = hashed.set_sizes
+    for i in np.flatnonzero(sizes == 0):
+        doc = documents[i]
+        unit = "characters" if config.shingle_kind == "char" else "words"
+        problem = Problem(
+            doc.origin, "too_short", f"{doc.origin}: fewer than {config.shingle_size} {unit} after normalization", doc.id
+        )
+        if strict:
+            raise InputError(f"{problem.message} (--strict)")
+        problems.append(problem)
+    valid = np.flatnonzero(sizes > 0)
+    bands, rows = config.bands_rows
+    candidates = candidate_pairs(hashed.signatures[valid], bands, rows, ids=valid)
+    exact = jaccard(hashed, candidates)
+    keep = exact >= config.threshold
+    pairs = candidates[keep]
+    result = ScanResult(
+        config=config,
+        documents=documents,
+        problems=problems,
+        hashed=hashed,
+        candidates=candidates,
+        pairs=pairs,
+        pair_jaccard=exact[keep],
+        pair_estimate=estimated_jaccard(hashed.signatures, pairs),
+    )
+    result.clusters = score_clusters(hashed, connected_components(len(documents), pairs))
+    return result
+
+
+def score_clusters(hashed: HashedDocs, clusters: list[Cluster]) -> list[ScoredCluster]:
+    """Exact similarity of every member to its cluster's representative."""
+    if not clusters:
+        return []
+    pairs = np.array([(c.representative, m) for c in clusters for m in c.members[1:]], dtype=np.int64)
+    sims = iter(jaccard(hashed, pairs).tolist())
+    return [ScoredCluster(c, (1.0, *(next(sims) for _ in c.members[1:]))) for c in clusters]

@@ -1,0 +1,157 @@
+"""`dedup scan` and `dedup schema` driven through the CLI runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from dedup.cli import app
+from dedup.report import SCAN_SCHEMA
+
+from conftest import SEEDS
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | bytes | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def test_seeds_have_no_duplicate_cluster_at_default():
+    result = run("scan", str(SEEDS), "--quiet")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCAN_SCHEMA)
+    assert report["stats"]["documents_scanned"] == 5
+    assert report["clusters"] == []
+
+
+def test_low_threshold_pairs_are_reported_and_valid():
+    result = run("scan", str(SEEDS), "--threshold", "0.1", "--pairs", "--quiet")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCAN_SCHEMA)
+    assert report["parameters"]["threshold"] == 0.1
+    assert report["pairs"], "the seeds share stock phrases: some pair exceeds 0.1"
+    for pair in report["pairs"]:
+        assert 0.1 <= pair["jaccard"] < 0.5
+    cluster = report["clusters"][0]
+    assert cluster["members"][0] == {"id": cluster["representative"], "similarity": 1.0}
+    assert cluster["min_similarity"] == min(m["similarity"] for m in cluster["members"][1:])
+
+
+def test_same_input_same_bytes(tmp_path):
+    a = run("scan", str(SEEDS), "-t", "0.1", "--pairs", "--quiet")
+    b = run("scan", str(SEEDS), "-t", "0.1", "--pairs", "--quiet")
+    assert a.stdout_bytes == b.stdout_bytes
+    out = tmp_path / "r.json"
+    c = run("scan", str(SEEDS), "-t", "0.1", "--pairs", "--quiet", "-o", str(out))
+    assert c.stdout == "" and out.read_bytes() == a.stdout_bytes
+
+
+def _corpus(tmp_path: Path) -> Path:
+    base = (SEEDS / "000_abd4ea358a47b60d.txt").read_text(encoding="utf-8")
+    d = tmp_path / "corpus"
+    (d / "sub").mkdir(parents=True)
+    (d / "a.txt").write_text(base, encoding="utf-8")
+    # the same story with harakat, tatweel, other alef forms and NBSPs
+    noisy = base.replace("الأمن", "الاَمــن").replace(" ", "\u00a0", 40).replace("ا", "أ", 5)
+    (d / "sub" / "b.txt").write_text(noisy, encoding="utf-8")
+    (d / "c.txt").write_text((SEEDS / "004_fd8cd8ca64bb0e70.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    return d
+
+
+def test_directory_ids_and_noisy_copy_clustered(tmp_path):
+    d = _corpus(tmp_path)
+    report = json.loads(run("scan", str(d), "-q").stdout)
+    assert report["clusters"] and report["clusters"][0]["representative"] == "a.txt"
+    assert [m["id"] for m in report["clusters"][0]["members"]] == ["a.txt", "sub/b.txt"]
+    assert report["clusters"][0]["members"][1]["similarity"] > 0.9
+
+
+def test_jsonl_stdin_and_fields(tmp_path):
+    d = _corpus(tmp_path)
+    lines = [
+        json.dumps({"key": n, "body": p.read_text(encoding="utf-8")}, ensure_ascii=False)
+        for n, p in enumerate(sorted(d.rglob("*.txt")))
+    ]
+    result = run("scan", "-", "--id-field", "key", "--text-field", "body", "-q", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["stats"]["documents_scanned"] == 3
+    assert len(report["clusters"]) == 1
+
+
+def test_jsonl_format(tmp_path):
+    d = _corpus(tmp_path)
+    result = run("scan", str(d), "--format", "jsonl", "--pairs", "-q")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["type"] for r in rows] == ["cluster", "pair", "summary"]
+    jsonschema.validate({k: v for k, v in rows[0].items() if k != "type"}, SCAN_SCHEMA["$defs"]["cluster"])
+    assert rows[-1]["schema_version"] == SCAN_SCHEMA["properties"]["schema_version"]["const"]
+
+
+def test_bad_inputs_are_reported_not_dropped(tmp_path):
+    d = _corpus(tmp_path)
+    (d / "bad.txt").write_bytes("خبر عاجل".encode() + b"\xff\xfe rest")
+    (d / "empty.txt").write_bytes(b"  \n")
+    (d / "bin.txt").write_bytes(b"abc\x00def")
+    (d / "short.txt").write_text("نعم", encoding="utf-8")
+    jsonl = tmp_path / "more.jsonl"
+    jsonl.write_text('{"id": "x1", "text": "نص قصير جدا لكنه كاف"}\n{not json}\n\n{"id": "x2"}\n', encoding="utf-8")
+    result = run("scan", str(d), str(jsonl), "-q")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCAN_SCHEMA)
+    by_reason = {p["reason"]: p for p in report["skipped"]}
+    assert by_reason["invalid_utf8"]["message"].endswith(f"invalid UTF-8 at byte offset {len('خبر عاجل'.encode())}")
+    assert "bad.txt" in by_reason["invalid_utf8"]["origin"]
+    assert by_reason["empty"]["id"] == "empty.txt"
+    assert by_reason["binary"]["id"] == "bin.txt"
+    assert by_reason["malformed_json"]["origin"].endswith("more.jsonl:2")
+    assert by_reason["missing_field"]["origin"].endswith("more.jsonl:4")
+    assert by_reason["too_short"]["id"] == "short.txt"
+    assert report["stats"]["skipped"] == 6
+    assert report["stats"]["documents_scanned"] == 4
+
+
+def test_strict_stops_at_first_bad_document(tmp_path):
+    d = _corpus(tmp_path)
+    (d / "empty.txt").write_text("", encoding="utf-8")
+    result = run("scan", str(d), "--strict", "-q")
+    assert result.exit_code == 2
+    assert "empty.txt" in result.stderr and result.stdout == ""
+
+
+def test_duplicate_id_is_an_error_naming_both_places(tmp_path):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text('{"id": "7", "text": "الخبر الاول هنا"}\n', encoding="utf-8")
+    b.write_text('{"id": 1, "text": "خبر"}\n{"id": 7, "text": "الخبر الثاني هنا"}\n', encoding="utf-8")
+    result = run("scan", str(a), str(b))
+    assert result.exit_code == 2
+    assert "duplicate id '7'" in result.stderr and "a.jsonl:1" in result.stderr and "b.jsonl:2" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["scan", "does/not/exist"], ["scan", str(SEEDS), "--threshold", "0"], ["scan", str(SEEDS), "--shingle-kind", "x"], ["scan"]],
+)
+def test_usage_errors_exit_2(args):
+    assert run(*args).exit_code == 2
+
+
+def test_help_explains_with_examples():
+    result = run("scan", "--help")
+    assert result.exit_code == 0
+    for option in ("--threshold", "--shingle-size", "--num-perm", "--pairs", "--format", "--strict", "--quiet", "Example"):
+        assert option in result.stdout
+
+
+def test_schema_command_prints_the_schema():
+    result = run("schema")
+    assert json.loads(result.stdout) == SCAN_SCHEMA
+    jsonschema.Draft202012Validator.check_schema(SCAN_SCHEMA)
