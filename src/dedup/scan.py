@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cluster import Cluster, connected_components
+from .cluster import Cluster, hub_clusters
 from .inputs import Document, InputError, Problem
 from .lsh import candidate_pairs, lsh_params
 from .minhash import HashedDocs, hash_documents
 from .normalize import normalize
 from .shingle import ShingleKind
-from .verify import estimated_jaccard, jaccard
+from .verdict import Verdict, VerdictConfig, judge_pairs
+from .verify import estimated_jaccard, intersection_sizes, jaccard
 
 #: Documents normalized and hashed per compiled call (bounds peak memory of
 #: the concatenated code points and lets the progress bar move).
@@ -61,6 +62,11 @@ class ScanConfig:
         return self.lsh_threshold if self.lsh_threshold is not None else round(LSH_RATIO * self.threshold, 4)
 
     @property
+    def verdict(self) -> VerdictConfig:
+        """The verdict rules at this scan's Jaccard threshold."""
+        return VerdictConfig(threshold=self.threshold)
+
+    @property
     def bands_rows(self) -> tuple[int, int]:
         return lsh_params(self.candidate_threshold, self.num_perm)
 
@@ -87,6 +93,7 @@ class ScanResult:
     pairs: np.ndarray  # verified (k, 2)
     pair_jaccard: np.ndarray
     pair_estimate: np.ndarray
+    pair_verdicts: list[Verdict] = field(default_factory=list)  # aligned with pairs
     clusters: list[ScoredCluster] = field(default_factory=list)
 
     @property
@@ -183,8 +190,11 @@ def cluster_signed(
     valid = np.flatnonzero(sizes > 0)
     bands, rows = config.bands_rows
     candidates = candidate_pairs(hashed.signatures[valid], bands, rows, ids=valid)
-    exact = jaccard(hashed, candidates)
-    keep = exact >= config.threshold
+    # Which verified pairs are duplicates is dedup.verdict's decision (the
+    # rules live there, shared with screen and check).
+    inter = intersection_sizes(hashed, candidates)
+    verdicts = judge_pairs(candidates, inter, sizes, lambda i: documents[i].text, config.verdict)
+    keep = np.fromiter((v.is_duplicate for v in verdicts), dtype=bool, count=len(verdicts))
     pairs = candidates[keep]
     result = ScanResult(
         config=config,
@@ -193,10 +203,11 @@ def cluster_signed(
         hashed=hashed,
         candidates=candidates,
         pairs=pairs,
-        pair_jaccard=exact[keep],
+        pair_jaccard=np.fromiter((v.jaccard for v in verdicts), dtype=np.float64, count=len(verdicts))[keep],
         pair_estimate=estimated_jaccard(hashed.signatures, pairs),
+        pair_verdicts=[v for v, k in zip(verdicts, keep) if k],
     )
-    result.clusters = score_clusters(hashed, connected_components(len(documents), pairs))
+    result.clusters = score_clusters(hashed, hub_clusters(len(documents), pairs))
     return result
 
 

@@ -1,0 +1,125 @@
+"""The verdict rules on constructed cases of real Arabic wire copy, and on
+natural-dev (skipped without ../shared)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup.normalize import normalize
+from dedup.shingle import shingles
+from dedup.verdict import VerdictConfig, judge, judge_pairs
+
+from conftest import NATURAL, SEEDS, need
+
+CABLE = (
+    "بعث خادم الحرمين الشريفين الملك سلمان بن عبدالعزيز برقية تهنئة لفخامة الرئيس {name} رئيس جمهورية {country} "
+    "بمناسبة ذكرى {occasion} لبلاده. وأعرب الملك المفدى باسمه واسم شعب وحكومة المملكة العربية السعودية عن أصدق "
+    "التهاني وأطيب التمنيات بالصحة والسعادة لفخامة الرئيس {name} ولحكومة وشعب جمهورية {country} الشقيق المزيد "
+    "من التقدم والازدهار."
+)
+
+
+def _judge(a: str, b: str, cfg: VerdictConfig = VerdictConfig()):
+    na, nb = normalize(a), normalize(b)
+    sa, sb = set(shingles(na, 5)), set(shingles(nb, 5))
+    return judge(na, nb, len(sa & sb), len(sa), len(sb), cfg)
+
+
+@pytest.fixture(scope="module")
+def story() -> str:
+    return (SEEDS / "001_5ae8f7c01cc1239e.txt").read_text(encoding="utf-8")
+
+
+def test_same_text_up_to_normalization_is_duplicate(story):
+    retyped = story.replace("ا", "أ", 3).replace("ة", "ه", 5).replace(" ", "\u00a0", 10)
+    v = _judge(story, retyped)
+    assert (v.relation, v.is_duplicate) == ("duplicate", True)
+
+
+def test_template_with_other_names_is_different():
+    a = CABLE.format(name="إيفو موراليس", country="بوليفيا", occasion="استقلال")
+    b = CABLE.format(name="الحسن واتارا", country="كوت ديفوار", occasion="اليوم الوطني")
+    v = _judge(a, b)
+    assert 0.5 <= v.jaccard < 0.75  # a single threshold would call this a copy
+    assert (v.relation, v.reason) == ("different", "template")
+    assert not v.is_duplicate
+    assert any("بوليفيا" in x or "موراليس" in x for x, _ in v.conflicts)
+
+
+def test_template_with_same_names_and_a_changed_weekday_is_a_copy():
+    a = "قال المتحدث الأمني يوم الثلاثاء " + CABLE.format(name="إيفو موراليس", country="بوليفيا", occasion="استقلال")
+    b = "قال المتحدث الأمني يوم الأربعاء " + CABLE.format(name="إيفو موراليس", country="بوليفيا", occasion="استقلال")
+    v = _judge(a, b)
+    assert v.is_duplicate and v.reason != "template"
+
+
+def test_truncated_copy_is_near_duplicate(story):
+    cut = story[: len(story) // 4]
+    v = _judge(story, cut)
+    assert v.jaccard < 0.5 and max(v.containment) > 0.95
+    assert (v.relation, v.reason) == ("near_duplicate", "truncated")
+
+
+def test_new_lead_over_the_same_text_is_an_update(story):
+    lead = "\n".join((SEEDS / name).read_text(encoding="utf-8") for name in ("003_9d8cd46eb67ea1a7.txt", "004_fd8cd8ca64bb0e70.txt"))
+    updated = lead + "\n" + story
+    v = _judge(story, updated)
+    assert v.jaccard < 0.5 and max(v.containment) > 0.95
+    assert (v.relation, v.reason) == ("update", "new_lead")
+
+
+def test_changed_figure_is_an_update(seed_texts):
+    story = seed_texts[0]
+    assert "أكثر من 25 مسؤولاً" in story
+    v = _judge(story, story.replace("أكثر من 25", "أكثر من 37"))
+    assert (v.relation, v.reason) == ("update", "figures_changed")
+
+
+def test_different_stories_are_different(seed_texts):
+    v = _judge(seed_texts[0], seed_texts[1])
+    assert (v.relation, v.reason) == ("different", "low_similarity")
+
+
+def test_a_threshold_above_the_template_cap_still_judges(story):
+    cut = story[: len(story) // 2]
+    v = _judge(story, cut, VerdictConfig(threshold=0.9))
+    assert v.relation == "near_duplicate"
+
+
+def test_judge_pairs_agrees_with_judge(seed_texts, story):
+    texts = [*seed_texts, story[: len(story) // 2], seed_texts[0].replace("25", "37"), story[: len(story) // 4]]
+    norm = [normalize(t) for t in texts]
+    sets = [set(shingles(t, 5)) for t in norm]
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))], dtype=np.int64)
+    inter = np.array([len(sets[i] & sets[j]) for i, j in pairs])
+    sizes = np.array([len(s) for s in sets])
+    got = judge_pairs(pairs, inter, sizes, lambda i: texts[i])
+    for (i, j), v in zip(pairs.tolist(), got):
+        assert v == judge(norm[i], norm[j], len(sets[i] & sets[j]), len(sets[i]), len(sets[j]))
+
+
+def test_verdicts_beat_the_best_single_threshold_on_natural_dev():
+    """Pairwise, on the labeled pairs: the verdict rules against the best
+    single exact-Jaccard threshold (the issue's baseline, F1 ~0.85-0.87)."""
+    need(NATURAL / "pairs.jsonl")
+    import orjson
+
+    docs = {r["id"]: normalize(r["text"]) for r in map(orjson.loads, (NATURAL / "docs.jsonl").read_bytes().splitlines())}
+    pairs = [orjson.loads(line) for line in (NATURAL / "pairs.jsonl").read_bytes().splitlines()]
+    sets = {k: set(shingles(v, 5)) for k, v in docs.items()}
+
+    def f1(predict) -> float:
+        tp = fp = fn = 0
+        for p in pairs:
+            got, want = predict(p["a"], p["b"]), p["label"] == "COPY"
+            tp, fp, fn = tp + (got and want), fp + (got and not want), fn + (want and not got)
+        return 2 * tp / (2 * tp + fp + fn)
+
+    def jac(a, b):
+        return len(sets[a] & sets[b]) / len(sets[a] | sets[b])
+
+    best_single = max(f1(lambda a, b, t=t: jac(a, b) >= t) for t in np.arange(0.3, 0.91, 0.05))
+    ours = f1(lambda a, b: judge(docs[a], docs[b], len(sets[a] & sets[b]), len(sets[a]), len(sets[b])).is_duplicate)
+    assert best_single < 0.87
+    assert ours >= best_single + 0.02, (ours, best_single)
