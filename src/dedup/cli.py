@@ -139,7 +139,15 @@ def scan(
     num_perm: NumPerm = 128,
     seed: Seed = 1,
     lsh_threshold: LshThreshold = None,
-    pairs: Annotated[bool, typer.Option("--pairs", help="Also list every verified pair with exact and estimated Jaccard.")] = False,
+    pairs: Annotated[
+        bool,
+        typer.Option(
+            "--pairs",
+            help="Also list every verified pair and every partial pair (a shared passage of about 200+ "
+            "characters between otherwise different stories), each with containment both ways and the shared "
+            "passages in original-text offsets. Slower: passage search runs only with this option.",
+        ),
+    ] = False,
     output_format: Annotated[
         OutputFormat,
         typer.Option("--format", help="json: one document; jsonl: one cluster per line, then pairs, then a summary line."),
@@ -182,8 +190,13 @@ def scan(
                 result = run_scan(documents, config, problems, strict, progress=bar.update)
     except (InputError, ValueError) as err:
         raise fail(str(err)) from None
+    partials = []
+    if pairs:  # passage-level search: adds partial pairs, never changes clusters
+        from .passages import scan_partials
+
+        partials = scan_partials(result)
     seconds = time.perf_counter() - started
-    report = scan_report(result, include_pairs=pairs, seconds=seconds if timings else None)
+    report = scan_report(result, include_pairs=pairs, seconds=seconds if timings else None, partials=partials)
     stats = report["stats"]
     log(
         f"dedup: {stats['documents_scanned']} documents, {stats['clusters']} clusters, "

@@ -10,14 +10,20 @@ removals or changed meaning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+import numpy as np
 import orjson
 
 from . import __version__
+from .evidence import passage_objects
+from .normalize import OffsetMap, normalize_with_offsets
+from .passages import PartialPair
 from .scan import ScanResult
+from .verdict import overlap
+from .verify import estimated_jaccard, intersection_sizes
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 TOOL = {"name": "dedup", "version": __version__}
 
 
@@ -60,17 +66,58 @@ def clusters(result: ScanResult) -> list[dict]:
     return out
 
 
-def pairs(result: ScanResult) -> list[dict]:
+def pairs(result: ScanResult, partials: Sequence[PartialPair] = ()) -> list[dict]:
+    """Every verified duplicate pair and every partial pair, in input order,
+    each with its evidence (containment both ways, shared passages in the
+    original texts' offsets; see :mod:`dedup.evidence`)."""
     docs = result.documents
+    hashed = result.hashed
+    rows = [
+        (a, b, v.relation, v.reason, v.jaccard, e, v.containment)
+        for (a, b), v, e in zip(result.pairs.tolist(), result.pair_verdicts, result.pair_estimate.tolist())
+    ]
+    if partials:
+        both = np.array([(p.i, p.j) for p in partials], dtype=np.int64)
+        sizes = hashed.set_sizes
+        for (a, b), x, e in zip(
+            both.tolist(), intersection_sizes(hashed, both).tolist(), estimated_jaccard(hashed.signatures, both).tolist()
+        ):
+            jac, cont = overlap(x, int(sizes[a]), int(sizes[b]))
+            rows.append((a, b, "partial", None, jac, e, cont))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    maps: dict[int, OffsetMap] = {}
+
+    def offset_map(i: int) -> OffsetMap:
+        if i not in maps:
+            maps[i] = normalize_with_offsets(docs[i].text)
+        return maps[i]
+
     return [
-        {"a": docs[a].id, "b": docs[b].id, "jaccard": _r(j), "estimated_jaccard": _r(e)}
-        for (a, b), j, e in zip(result.pairs.tolist(), result.pair_jaccard, result.pair_estimate)
+        {
+            "a": docs[a].id,
+            "b": docs[b].id,
+            "relation": relation,
+            "reason": reason,
+            "jaccard": _r(jac),
+            "estimated_jaccard": _r(est),
+            "containment": [_r(cont[0]), _r(cont[1])],
+            "passages": passage_objects(docs[a].text, offset_map(a), offset_map(b)),
+        }
+        for a, b, relation, reason, jac, est, cont in rows
     ]
 
 
-def scan_report(result: ScanResult, include_pairs: bool = False, seconds: float | None = None) -> dict:
-    """The whole report as one JSON-ready dict."""
+def scan_report(
+    result: ScanResult,
+    include_pairs: bool = False,
+    seconds: float | None = None,
+    partials: Sequence[PartialPair] = (),
+) -> dict:
+    """The whole report as one JSON-ready dict. ``partials`` (from
+    :func:`dedup.passages.scan_partials`) are listed among the pairs."""
     stats = result.stats
+    if include_pairs:
+        stats["partial_pairs"] = len(partials)
     if seconds is not None:
         stats["seconds"] = round(seconds, 3)
     report = {
@@ -82,7 +129,7 @@ def scan_report(result: ScanResult, include_pairs: bool = False, seconds: float 
         "clusters": clusters(result),
     }
     if include_pairs:
-        report["pairs"] = pairs(result)
+        report["pairs"] = pairs(result, partials)
     return report
 
 
@@ -123,14 +170,40 @@ _CLUSTER = {
         "members": {"type": "array", "minItems": 2, "items": _MEMBER},
     },
 }
+_SPAN = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}
+_PASSAGE = {
+    "type": "object",
+    "required": ["a", "b", "similarity", "text"],
+    "additionalProperties": False,
+    "properties": {
+        "a": {**_SPAN, "description": "[start, end) in a's original text (Python str offsets)"},
+        "b": {**_SPAN, "description": "[start, end) in b's original text (Python str offsets)"},
+        "similarity": {**_NUM, "description": "share of the passage's words aligned between a and b (1: exact copy)"},
+        "text": {"type": "string", "description": "a's original text of the passage"},
+    },
+}
 _PAIR = {
     "type": "object",
-    "required": ["a", "b", "jaccard", "estimated_jaccard"],
+    "required": ["a", "b", "relation", "jaccard", "estimated_jaccard", "containment", "passages"],
     "properties": {
         "a": {"type": "string"},
         "b": {"type": "string"},
+        "relation": {
+            "type": "string",
+            "description": "dedup.verdict's relation (duplicate, near_duplicate, update, ...), "
+            "or partial: only a passage is shared (never a cluster edge)",
+        },
+        "reason": {"type": ["string", "null"], "description": "why the verdict chose the relation"},
         "jaccard": {**_NUM, "description": "exact Jaccard of the shingle sets"},
         "estimated_jaccard": {**_NUM, "description": "MinHash estimate (share of equal signature slots)"},
+        "containment": {
+            "type": "array",
+            "items": _NUM,
+            "minItems": 2,
+            "maxItems": 2,
+            "description": "[share of a's shingles found in b, share of b's shingles found in a]",
+        },
+        "passages": {"type": "array", "items": _PASSAGE, "description": "shared passages, merged into maximal runs"},
     },
 }
 _PROBLEM = {
@@ -199,11 +272,12 @@ SCAN_SCHEMA = {
                 "clustered_documents": _INT,
                 "singletons": _INT,
                 "seconds": {"type": "number", "minimum": 0, "description": "only with --timings"},
+                "partial_pairs": {**_INT, "description": "only with --pairs: pairs listed with relation partial"},
             },
         },
         "skipped": {"type": "array", "items": _PROBLEM},
         "clusters": {"type": "array", "items": _CLUSTER},
         "pairs": {"type": "array", "items": _PAIR, "description": "only with --pairs"},
     },
-    "$defs": {"cluster": _CLUSTER, "pair": _PAIR, "problem": _PROBLEM},
+    "$defs": {"cluster": _CLUSTER, "pair": _PAIR, "passage": _PASSAGE, "problem": _PROBLEM},
 }
