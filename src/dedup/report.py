@@ -19,7 +19,7 @@ from . import __version__
 from .evidence import passage_objects
 from .normalize import OffsetMap, normalize_with_offsets
 from .passages import PartialPair
-from .scan import ScanResult
+from .scan import ScanConfig, ScanResult
 from .verdict import overlap
 from .verify import estimated_jaccard, intersection_sizes
 
@@ -32,7 +32,12 @@ def _r(x: float) -> float:
 
 
 def parameters(result: ScanResult) -> dict:
-    cfg = result.config
+    return config_parameters(result.config)
+
+
+def config_parameters(cfg: ScanConfig) -> dict:
+    """Everything that decides a result, with the derived bands and rows and
+    the versions of the hashing and normalization (also what an index stores)."""
     bands, rows = cfg.bands_rows
     return {
         "threshold": cfg.threshold,
