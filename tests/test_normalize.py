@@ -8,7 +8,8 @@ import unicodedata
 
 import pytest
 
-from dedup.normalize import normalize, normalize_reference, normalize_with_offsets
+from dedup.codepoints import decode, encode, normalize_encoded, normalize_many
+from dedup.normalize import REMOVED, _map_char, codepoint_table, nfkc, normalize, normalize_reference, normalize_with_offsets
 
 CASES = [
     # harakat and shadda
@@ -106,13 +107,57 @@ def test_fast_equals_reference_adversarial():
 
 
 def test_fast_equals_reference_real(wirecopy_docs):
-    for doc in wirecopy_docs:
-        assert normalize(doc.text) == normalize_reference(doc.text), doc.id
+    batch = normalize_many([doc.text for doc in wirecopy_docs])
+    for doc, fast in zip(wirecopy_docs, batch):
+        expected = normalize_reference(doc.text)
+        assert normalize(doc.text) == expected, doc.id
+        assert fast == expected, doc.id
 
 
 def test_fast_equals_reference_seeds(seed_texts):
+    assert normalize_many(seed_texts) == [normalize_reference(t) for t in seed_texts]
     for text in seed_texts:
         assert normalize(text) == normalize_reference(text)
+
+
+def test_batch_equals_reference_adversarial():
+    """The compiled batch path, on texts mixing every hard case: presentation
+    forms, combining marks after no-break spaces, bidi controls, astral
+    characters (which take the fallback), empty and all-space texts."""
+    rng = random.Random(11)
+    texts = [_adversarial(rng, rng.randint(0, 80)) for _ in range(3000)]
+    texts += ["", " ", "\xa0", "\xa0\u0301", "a\xa0\u0654ا", "\u0627\xa0\u0654", "ﻻ\xa0ﷲ", "\U0001f600 ا", "x" * 5000]
+    texts += ["".join(rng.choice(["\xa0", " ", "\u064e", "\u0651", "ا", "\u0654", "ﻷ", "\n"]) for _ in range(40)) for _ in range(500)]
+    expected = [normalize_reference(t) for t in texts]
+    assert normalize_many(texts) == expected
+    # in smaller batches too (offsets restart, astral splicing per batch)
+    for start in range(0, len(texts), 97):
+        assert normalize_many(texts[start : start + 97]) == expected[start : start + 97]
+
+
+def test_codepoint_table_is_the_rule():
+    table = codepoint_table()
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        out = _map_char(chr(cp))
+        assert table[cp] == (ord(out) if out else REMOVED), hex(cp)
+
+
+def test_nfkc_shortcut_equals_nfkc():
+    rng = random.Random(5)
+    for _ in range(2000):
+        text = _adversarial(rng, rng.randint(0, 40)) + rng.choice(["", "\xa0", "\xa0\u0301", "\u0301\xa0"])
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), repr(text)
+
+
+def test_encode_decode_round_trip():
+    texts = ["", "abc", "الكويت", "\U0001f600x", ""]
+    cps, offsets = encode(texts)
+    assert decode(cps, offsets) == texts
+    assert offsets.tolist() == [0, 0, 3, 9, 11, 11]
+    out, out_off = normalize_encoded(texts)
+    assert decode(out, out_off) == [normalize_reference(t) for t in texts]
 
 
 def _check_offsets(text: str) -> None:

@@ -123,6 +123,34 @@ def _bmp_table() -> dict[int, str | None]:
     return table
 
 
+#: Value of :func:`codepoint_table` for a code point the rules remove.
+REMOVED = -1
+
+
+@functools.lru_cache(maxsize=1)
+def codepoint_table() -> np.ndarray:
+    """The per-character rule for every BMP code point as an int32 array:
+    ``table[cp]`` is the code point it becomes, or :data:`REMOVED`.
+
+    The same rule as :func:`_bmp_table`, in the form a compiled loop reads
+    (``dedup.codepoints.normalize_encoded``)."""
+    table = np.arange(0x10000, dtype=np.int32)
+    for cp, out in _bmp_table().items():
+        table[cp] = ord(out) if out else REMOVED
+    return table
+
+
+def nfkc(text: str) -> str:
+    """Unicode NFKC of ``text`` (step 1), skipping the work when it is a no-op.
+
+    Most news text is NFKC already except for no-break spaces (U+00A0, which
+    NFKC turns into U+0020: a starter that composes with nothing, so replacing
+    it first gives the same result); the quick check then answers without
+    normalizing."""
+    text = text.replace("\xa0", " ")
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
 def _astral_fix(text: str) -> str:
     """Apply the rules to characters outside the BMP (emoji and the like)."""
     return "".join(_map_char(ch) if ord(ch) > 0xFFFF else ch for ch in text)
@@ -130,8 +158,7 @@ def _astral_fix(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Normalize ``text``; identical to :func:`normalize_reference`, faster."""
-    nfkc = unicodedata.normalize("NFKC", text)
-    out = nfkc.translate(_bmp_table())
+    out = nfkc(text).translate(_bmp_table())
     if out and max(out) > "\uffff":
         out = _astral_fix(out)
     # Every whitespace character is already a plain space here, so split()
