@@ -5,7 +5,7 @@ but only a small share of the article's shingles, so the whole-document
 Jaccard (and the document-level LSH built for it) never pairs them. Here every
 document is also cut into overlapping word windows, the windows are MinHashed
 and banded with the same compiled code as whole documents
-(:func:`dedup.minhash.hash_documents`, :func:`dedup.lsh.candidate_pairs`), and
+(:func:`dedup.minhash.sign_encoded`, :func:`dedup.lsh.candidate_pairs`), and
 two documents with a similar window become a candidate. Each candidate is then
 aligned (:func:`dedup.evidence.find_passages`); a pair whose longest shared
 passage has at least ``min_passage`` normalized characters, and that is not
@@ -29,7 +29,8 @@ import numpy as np
 
 from .evidence import EvidenceConfig, find_passages
 from .lsh import candidate_pairs, lsh_params
-from .minhash import hash_documents
+from .codepoints import encode
+from .minhash import sign_encoded
 from .normalize import normalize
 from .scan import ScanResult
 
@@ -78,9 +79,10 @@ def window_candidates(normalized: list[str], cfg: PartialConfig = PartialConfig(
                 if len(w) >= cfg.shingle_size:
                     texts.append(w)
                     owners.append(d)
-        # only the signatures are kept: the windows' shingle sets would
-        # take several times the memory of the documents' own
-        signatures.append(hash_documents(texts, cfg.shingle_size, "char", cfg.num_perm, cfg.seed).signatures)
+        # signatures only: the windows' shingle sets would take several
+        # times the memory of the documents' own
+        sigs, _ = sign_encoded(*encode(texts), cfg.shingle_size, "char", cfg.num_perm, cfg.seed)
+        signatures.append(sigs)
     if not owners:
         return np.empty((0, 2), dtype=np.int64)
     bands, rows = lsh_params(cfg.lsh_threshold, cfg.num_perm)
