@@ -223,3 +223,4 @@ def schema() -> None:
 
 def main() -> None:
     app()
+from . import cli_explain  # noqa: E402,F401  (registers commands)

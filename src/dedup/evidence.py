@@ -185,6 +185,11 @@ def find_passages(norm_a: str, norm_b: str, cfg: EvidenceConfig = EvidenceConfig
     return [(p, wa, wb) for p in out]
 
 
+def longest(found: list[tuple[Passage, Words, Words]]) -> int:
+    """Normalized characters (in ``a``) of the longest passage found."""
+    return max((wa.span(*p.a_words)[1] - wa.span(*p.a_words)[0] for p, wa, _ in found), default=0)
+
+
 def original_span(om: OffsetMap, words: Words, span: tuple[int, int]) -> tuple[int, int]:
     """Word span of normalized text -> ``[start, end)`` of the original text."""
     i, j = om.snap(*words.span(*span))
@@ -223,10 +228,17 @@ def pair_evidence(
     }
 
 
-def passage_objects(text_a: str, oa: OffsetMap, ob: OffsetMap, cfg: EvidenceConfig = EvidenceConfig()) -> list[dict]:
-    """The ``passages`` list of the evidence object (see :func:`pair_evidence`)."""
+def passage_objects(
+    text_a: str,
+    oa: OffsetMap,
+    ob: OffsetMap,
+    cfg: EvidenceConfig = EvidenceConfig(),
+    found: list[tuple[Passage, Words, Words]] | None = None,
+) -> list[dict]:
+    """The ``passages`` list of the evidence object (see :func:`pair_evidence`);
+    ``found``: :func:`find_passages` of the two maps' texts, if already known."""
     out = []
-    for passage, wa, wb in find_passages(oa.text, ob.text, cfg):
+    for passage, wa, wb in find_passages(oa.text, ob.text, cfg) if found is None else found:
         sa = original_span(oa, wa, passage.a_words)
         sb = original_span(ob, wb, passage.b_words)
         out.append({"a": list(sa), "b": list(sb), "similarity": _r(passage.similarity), "text": text_a[sa[0] : sa[1]]})

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .evidence import EvidenceConfig, find_passages
+from .evidence import EvidenceConfig, find_passages, longest
 from .lsh import candidate_pairs, lsh_params
 from .codepoints import encode
 from .minhash import sign_encoded
@@ -137,10 +137,9 @@ def partial_pairs(
     for i, j in window_candidates(normalized, cfg).tolist():
         if skip(i, j):
             continue
-        found = find_passages(normalized[i], normalized[j], ev_cfg)
-        longest = max((wa.span(*p.a_words)[1] - wa.span(*p.a_words)[0] for p, wa, _ in found), default=0)
-        if longest >= cfg.min_passage:
-            out.append(PartialPair(i, j, longest))
+        size = longest(find_passages(normalized[i], normalized[j], ev_cfg))
+        if size >= cfg.min_passage:
+            out.append(PartialPair(i, j, size))
     return out
 
 
@@ -154,3 +153,41 @@ def scan_partials(result: ScanResult, cfg: PartialConfig = PartialConfig()) -> l
         return (i, j) in duplicates or (i in cluster_of and cluster_of[i] == cluster_of.get(j))
 
     return partial_pairs([normalize(d.text) for d in result.documents], skip, cfg)
+
+
+def compare(
+    text_a: str,
+    text_b: str,
+    threshold: float = 0.5,
+    shingle_size: int = 5,
+    cfg: PartialConfig = PartialConfig(),
+) -> dict:
+    """Everything about one pair of ORIGINAL texts, as a scan would report
+    it: ``relation`` and ``reason`` (:func:`dedup.verdict.judge`, or
+    ``partial`` when only a passage of ``cfg.min_passage`` normalized
+    characters or more is shared), exact ``jaccard``, ``containment`` both
+    ways and the shared ``passages`` (:func:`dedup.evidence.pair_evidence`).
+    ``dedup explain`` prints this."""
+    from .evidence import passage_objects
+    from .minhash import hash_documents
+    from .normalize import normalize_with_offsets
+    from .verdict import judge, overlap
+    from .verify import intersection_sizes
+
+    oa, ob = normalize_with_offsets(text_a), normalize_with_offsets(text_b)
+    hashed = hash_documents([oa.text, ob.text], shingle_size, "char", 1, 1)
+    inter = int(intersection_sizes(hashed, np.array([[0, 1]], dtype=np.int64))[0])
+    size_a, size_b = (int(x) for x in hashed.set_sizes)
+    verdict = judge(oa.text, ob.text, inter, size_a, size_b, threshold)
+    relation, reason = verdict.relation, verdict.reason
+    found = find_passages(oa.text, ob.text)
+    if not verdict.is_duplicate and longest(found) >= cfg.min_passage:
+        relation, reason = "partial", None
+    jac, cont = overlap(inter, size_a, size_b)
+    return {
+        "relation": relation,
+        "reason": reason,
+        "jaccard": round(jac, 6),
+        "containment": [round(cont[0], 6), round(cont[1], 6)],
+        "passages": passage_objects(text_a, oa, ob, found=found),
+    }
