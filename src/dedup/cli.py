@@ -159,6 +159,12 @@ def scan(
     timings: Annotated[
         bool, typer.Option("--timings", help="Add stats.seconds (makes the output differ from run to run).")
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Processes that normalize and sign documents (same output for any value). Example: -j 2."
+        ),
+    ] = 1,
     quiet: Quiet = False,
 ) -> None:
     """Cluster near-duplicate documents and print a versioned JSON report.
@@ -184,10 +190,10 @@ def scan(
             log(f"skipped: {problem.message}", quiet)
         bar = progress_bar(len(documents), "hashing", quiet)
         if bar is None:
-            result = run_scan(documents, config, problems, strict)
+            result = run_scan(documents, config, problems, strict, jobs=jobs)
         else:
             with bar:
-                result = run_scan(documents, config, problems, strict, progress=bar.update)
+                result = run_scan(documents, config, problems, strict, progress=bar.update, jobs=jobs)
     except (InputError, ValueError) as err:
         raise fail(str(err)) from None
     partials = []
@@ -224,3 +230,4 @@ def schema() -> None:
 def main() -> None:
     app()
 from . import cli_explain  # noqa: E402,F401  (registers commands)
+from . import cli_index  # noqa: E402,F401  (registers commands)

@@ -15,7 +15,8 @@ import numpy as np
 from .cluster import Cluster, hub_clusters
 from .inputs import Document, InputError, Problem
 from .lsh import candidate_pairs, lsh_params
-from .minhash import HashedDocs, hash_documents
+from .codepoints import normalize_encoded
+from .minhash import HashedDocs, hash_encoded
 from .normalize import normalize
 from .shingle import ShingleKind
 from .verdict import Verdict, VerdictConfig, judge_pairs
@@ -44,6 +45,12 @@ class ScanConfig:
     #: a missed pair is lost for good, a spurious one costs one merge of two
     #: sorted arrays. None: ``LSH_RATIO * threshold``.
     lsh_threshold: float | None = None
+    #: Words per window of the containment search (0: off). Non-overlapping
+    #: windows of every document are MinHashed and banded as well, so a short
+    #: text contained in a longer one (a truncated copy, the old body under an
+    #: update's new lead) becomes a candidate although its whole-document
+    #: Jaccard is far below the threshold. Costs about 0.7x the signing.
+    containment_windows: int = 30
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -52,6 +59,8 @@ class ScanConfig:
             raise ValueError(f"shingle size must be >= 1, got {self.shingle_size}")
         if self.shingle_kind not in ("char", "word"):
             raise ValueError(f"shingle kind must be 'char' or 'word', got {self.shingle_kind!r}")
+        if self.containment_windows < 0:
+            raise ValueError(f"containment windows must be >= 0 words, got {self.containment_windows}")
         if self.lsh_threshold is not None and not 0.0 < self.lsh_threshold <= self.threshold:
             raise ValueError(f"lsh threshold must be in (0, threshold], got {self.lsh_threshold}")
         if not 1 <= self.num_perm <= 4096:
@@ -127,15 +136,54 @@ def _concat(parts: list[HashedDocs], num_perm: int) -> HashedDocs:
     )
 
 
-def sign(texts: list[str], config: ScanConfig, progress: Callable[[int], None] | None = None) -> HashedDocs:
-    """Normalize, shingle and sign raw texts in batches."""
-    parts = []
-    for start in range(0, len(texts), BATCH_SIZE):
-        chunk = texts[start : start + BATCH_SIZE]
-        normalized = [normalize(t) for t in chunk]
-        parts.append(hash_documents(normalized, config.shingle_size, config.shingle_kind, config.num_perm, config.seed))
-        if progress:
-            progress(len(chunk))
+def _sign_batch(texts: list[str], config: ScanConfig) -> HashedDocs:
+    cps, offsets = normalize_encoded(texts)
+    return hash_encoded(cps, offsets, config.shingle_size, config.shingle_kind, config.num_perm, config.seed)
+
+
+#: The texts a forked signing worker reads (set before the fork, so workers
+#: inherit them instead of receiving them through a pipe).
+_FORKED_TEXTS: list[str] = []
+
+
+def _sign_forked(task: tuple[int, int, ScanConfig]) -> HashedDocs:
+    start, stop, config = task
+    return _sign_batch(_FORKED_TEXTS[start:stop], config)
+
+
+def sign(
+    texts: list[str],
+    config: ScanConfig,
+    progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
+    batch_size: int = BATCH_SIZE,
+) -> HashedDocs:
+    """Normalize, shingle and sign raw texts in batches.
+
+    ``jobs > 1`` signs batches in that many forked processes (signing is
+    nearly all of a scan's CPU time and batches are independent); results
+    are put back in input order, so the output does not depend on ``jobs``.
+    """
+    bounds = [(start, min(start + batch_size, len(texts))) for start in range(0, len(texts), batch_size)]
+    parts: list[HashedDocs] = []
+    if jobs <= 1 or len(bounds) < 2:
+        for start, stop in bounds:
+            parts.append(_sign_batch(texts[start:stop], config))
+            if progress:
+                progress(stop - start)
+        return _concat(parts, config.num_perm)
+    import multiprocessing
+
+    global _FORKED_TEXTS
+    _FORKED_TEXTS = texts
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(bounds))) as pool:
+            for (start, stop), part in zip(bounds, pool.imap(_sign_forked, [(a, b, config) for a, b in bounds])):
+                parts.append(part)
+                if progress:
+                    progress(stop - start)
+    finally:
+        _FORKED_TEXTS = []
     return _concat(parts, config.num_perm)
 
 
@@ -159,9 +207,11 @@ def scan(
     problems: list[Problem] | None = None,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> ScanResult:
-    """Find verified near-duplicate clusters among ``documents``."""
-    hashed = sign([d.text for d in documents], config, progress)
+    """Find verified near-duplicate clusters among ``documents``
+    (``jobs``: processes that sign, see :func:`sign`)."""
+    hashed = sign([d.text for d in documents], config, progress, jobs)
     return cluster_signed(documents, hashed, config, problems, strict)
 
 
@@ -190,10 +240,13 @@ def cluster_signed(
     valid = np.flatnonzero(sizes > 0)
     bands, rows = config.bands_rows
     candidates = candidate_pairs(hashed.signatures[valid], bands, rows, ids=valid)
+    normalized = _LazyNormalized(documents)
+    if config.containment_windows:
+        candidates = _with_containment_candidates(candidates, normalized, sizes, config.containment_windows)
     # Which verified pairs are duplicates is dedup.verdict's decision (the
     # rules live there, shared with screen and check).
     inter = intersection_sizes(hashed, candidates)
-    verdicts = judge_pairs(candidates, inter, sizes, lambda i: documents[i].text, config.verdict)
+    verdicts = judge_pairs(candidates, inter, sizes, normalized.__getitem__, config.verdict)
     keep = np.fromiter((v.is_duplicate for v in verdicts), dtype=bool, count=len(verdicts))
     pairs = candidates[keep]
     result = ScanResult(
@@ -209,6 +262,38 @@ def cluster_signed(
     )
     result.clusters = score_clusters(hashed, hub_clusters(len(documents), pairs))
     return result
+
+
+class _LazyNormalized:
+    """Normalized texts of the documents, computed on first use, once."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self._documents = documents
+        self._cache: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._documents)
+
+    def __getitem__(self, i: int) -> str:
+        if i not in self._cache:
+            self._cache[i] = normalize(self._documents[i].text)
+        return self._cache[i]
+
+    def all(self) -> list[str]:
+        return [self[i] for i in range(len(self))]
+
+
+def _with_containment_candidates(
+    candidates: np.ndarray, normalized: _LazyNormalized, sizes: np.ndarray, window_words: int
+) -> np.ndarray:
+    """Add the document pairs that share a similar window of words."""
+    from .passages import PartialConfig, window_candidates  # passages imports this module
+
+    found = window_candidates(normalized.all(), PartialConfig(window_words=window_words, stride_words=window_words))
+    found = found[(sizes[found[:, 0]] > 0) & (sizes[found[:, 1]] > 0)] if len(found) else found
+    if len(found) == 0:
+        return candidates
+    return np.unique(np.concatenate([candidates, found]), axis=0)
 
 
 def score_clusters(hashed: HashedDocs, clusters: list[Cluster]) -> list[ScoredCluster]:
