@@ -94,7 +94,7 @@ def test_judge_pairs_agrees_with_judge(seed_texts, story):
     pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))], dtype=np.int64)
     inter = np.array([len(sets[i] & sets[j]) for i, j in pairs])
     sizes = np.array([len(s) for s in sets])
-    got = judge_pairs(pairs, inter, sizes, lambda i: texts[i])
+    got = judge_pairs(pairs, inter, sizes, lambda i: norm[i])
     for (i, j), v in zip(pairs.tolist(), got):
         assert v == judge(norm[i], norm[j], len(sets[i] & sets[j]), len(sets[i]), len(sets[j]))
 

@@ -65,6 +65,10 @@ class VerdictConfig:
     #: share of the shorter text's shingles found in the longer text at or
     #: above which an unconflicted pair is a truncation or an update
     containment: float = 0.75
+    #: ... provided the shared text is at least this share of the longer text;
+    #: a short story inside a much longer article is a ``partial`` pair (issue
+    #: "evidence and partial duplicates"), reported but not clustered
+    min_share: float = 0.33
     #: conflicting slots per 100 aligned words at or above which shared
     #: wording is a template about other facts
     conflict_rate: float = 1.5
@@ -195,6 +199,8 @@ def judge(
         if nums_a - nums_b and nums_b - nums_a:
             return Verdict("update", jac, cont, "figures_changed")
         return Verdict("near_duplicate", jac, cont, "edited")
+    if min(cont) < cfg.min_share:
+        return Verdict("partial", jac, cont, "contained")
     alignment = alignment or align(short, long_, cfg)
     if alignment.longer_head < NEW_LEAD_WORDS and alignment.longer_head <= alignment.longer_tail:
         return Verdict("near_duplicate", jac, cont, "truncated")
@@ -205,24 +211,15 @@ def judge_pairs(
     pairs: np.ndarray,
     inter: np.ndarray,
     sizes: np.ndarray,
-    text_of: Callable[[int], str],
+    normalized_of: Callable[[int], str],
     cfg: VerdictConfig = VerdictConfig(),
 ) -> list[Verdict]:
     """:func:`judge` for many pairs ``(i, j)`` of document numbers.
 
     Pairs that cannot be duplicates by any rule are decided from the set
-    sizes alone; normalized texts (``text_of(i)`` is document ``i``'s raw text)
-    are computed once per document and only for pairs that need them.
+    sizes alone, without asking for the texts (``normalized_of(i)`` is
+    document ``i``'s normalized text).
     """
-    from .normalize import normalize
-
-    cache: dict[int, str] = {}
-
-    def norm(i: int) -> str:
-        if i not in cache:
-            cache[i] = normalize(text_of(i))
-        return cache[i]
-
     out = []
     for (i, j), x in zip(pairs.tolist(), inter.tolist()):
         a, b = int(sizes[i]), int(sizes[j])
@@ -230,5 +227,5 @@ def judge_pairs(
         if jac < cfg.threshold and max(cont) < cfg.containment:
             out.append(Verdict("different", jac, cont, "low_similarity"))
         else:
-            out.append(judge(norm(i), norm(j), x, a, b, cfg))
+            out.append(judge(normalized_of(i), normalized_of(j), x, a, b, cfg))
     return out
