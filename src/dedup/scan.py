@@ -15,7 +15,8 @@ import numpy as np
 from .cluster import Cluster, hub_clusters
 from .inputs import Document, InputError, Problem
 from .lsh import candidate_pairs, lsh_params
-from .minhash import HashedDocs, hash_documents
+from .codepoints import normalize_encoded
+from .minhash import HashedDocs, hash_encoded
 from .normalize import normalize
 from .shingle import ShingleKind
 from .verdict import Verdict, VerdictConfig, judge_pairs
@@ -135,15 +136,54 @@ def _concat(parts: list[HashedDocs], num_perm: int) -> HashedDocs:
     )
 
 
-def sign(texts: list[str], config: ScanConfig, progress: Callable[[int], None] | None = None) -> HashedDocs:
-    """Normalize, shingle and sign raw texts in batches."""
-    parts = []
-    for start in range(0, len(texts), BATCH_SIZE):
-        chunk = texts[start : start + BATCH_SIZE]
-        normalized = [normalize(t) for t in chunk]
-        parts.append(hash_documents(normalized, config.shingle_size, config.shingle_kind, config.num_perm, config.seed))
-        if progress:
-            progress(len(chunk))
+def _sign_batch(texts: list[str], config: ScanConfig) -> HashedDocs:
+    cps, offsets = normalize_encoded(texts)
+    return hash_encoded(cps, offsets, config.shingle_size, config.shingle_kind, config.num_perm, config.seed)
+
+
+#: The texts a forked signing worker reads (set before the fork, so workers
+#: inherit them instead of receiving them through a pipe).
+_FORKED_TEXTS: list[str] = []
+
+
+def _sign_forked(task: tuple[int, int, ScanConfig]) -> HashedDocs:
+    start, stop, config = task
+    return _sign_batch(_FORKED_TEXTS[start:stop], config)
+
+
+def sign(
+    texts: list[str],
+    config: ScanConfig,
+    progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
+    batch_size: int = BATCH_SIZE,
+) -> HashedDocs:
+    """Normalize, shingle and sign raw texts in batches.
+
+    ``jobs > 1`` signs batches in that many forked processes (signing is
+    nearly all of a scan's CPU time and batches are independent); results
+    are put back in input order, so the output does not depend on ``jobs``.
+    """
+    bounds = [(start, min(start + batch_size, len(texts))) for start in range(0, len(texts), batch_size)]
+    parts: list[HashedDocs] = []
+    if jobs <= 1 or len(bounds) < 2:
+        for start, stop in bounds:
+            parts.append(_sign_batch(texts[start:stop], config))
+            if progress:
+                progress(stop - start)
+        return _concat(parts, config.num_perm)
+    import multiprocessing
+
+    global _FORKED_TEXTS
+    _FORKED_TEXTS = texts
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(bounds))) as pool:
+            for (start, stop), part in zip(bounds, pool.imap(_sign_forked, [(a, b, config) for a, b in bounds])):
+                parts.append(part)
+                if progress:
+                    progress(stop - start)
+    finally:
+        _FORKED_TEXTS = []
     return _concat(parts, config.num_perm)
 
 
@@ -167,9 +207,11 @@ def scan(
     problems: list[Problem] | None = None,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> ScanResult:
-    """Find verified near-duplicate clusters among ``documents``."""
-    hashed = sign([d.text for d in documents], config, progress)
+    """Find verified near-duplicate clusters among ``documents``
+    (``jobs``: processes that sign, see :func:`sign`)."""
+    hashed = sign([d.text for d in documents], config, progress, jobs)
     return cluster_signed(documents, hashed, config, problems, strict)
 
 
