@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cluster import Cluster, hub_clusters
+from .cluster import Cluster, connected_components, hub_clusters
 from .inputs import Document, InputError, Problem
 from .lsh import candidate_pairs, lsh_params
 from .codepoints import normalize_encoded
@@ -51,6 +51,15 @@ class ScanConfig:
     #: update's new lead) becomes a candidate although its whole-document
     #: Jaccard is far below the threshold. Costs about 0.7x the signing.
     containment_windows: int = 30
+    #: Verdict rules (dedup.verdict): the containment at or above which an
+    #: unconflicted pair is a truncation or update, whether the template test
+    #: runs, and whether partial pairs count as duplicates.
+    containment: float = 0.75
+    templates: bool = True
+    partial_is_duplicate: bool = False
+    #: Cut chained components at their hubs (dedup.cluster.hub_clusters);
+    #: off: plain connected components.
+    split_chains: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -59,6 +68,8 @@ class ScanConfig:
             raise ValueError(f"shingle size must be >= 1, got {self.shingle_size}")
         if self.shingle_kind not in ("char", "word"):
             raise ValueError(f"shingle kind must be 'char' or 'word', got {self.shingle_kind!r}")
+        if not 0.0 < self.containment <= 1.0:
+            raise ValueError(f"containment must be in (0, 1], got {self.containment}")
         if self.containment_windows < 0:
             raise ValueError(f"containment windows must be >= 0 words, got {self.containment_windows}")
         if self.lsh_threshold is not None and not 0.0 < self.lsh_threshold <= self.threshold:
@@ -73,7 +84,12 @@ class ScanConfig:
     @property
     def verdict(self) -> VerdictConfig:
         """The verdict rules at this scan's Jaccard threshold."""
-        return VerdictConfig(threshold=self.threshold)
+        return VerdictConfig(
+            threshold=self.threshold,
+            containment=self.containment,
+            templates=self.templates,
+            partial_is_duplicate=self.partial_is_duplicate,
+        )
 
     @property
     def bands_rows(self) -> tuple[int, int]:
@@ -260,7 +276,8 @@ def cluster_signed(
         pair_estimate=estimated_jaccard(hashed.signatures, pairs),
         pair_verdicts=[v for v, k in zip(verdicts, keep) if k],
     )
-    result.clusters = score_clusters(hashed, hub_clusters(len(documents), pairs))
+    clustering = hub_clusters if config.split_chains else connected_components
+    result.clusters = score_clusters(hashed, clustering(len(documents), pairs))
     return result
 
 

@@ -84,6 +84,11 @@ class VerdictConfig:
     #: a non-numeric slot is a fact only if its words recur in their text
     #: (a country, a city, a name is mentioned again; an edited word is not)
     recurring: bool = True
+    #: run the template test at all (off: shared wording is always a copy)
+    templates: bool = True
+    #: count ``partial`` pairs (a short text inside a much longer one) as
+    #: duplicates too
+    partial_is_duplicate: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,10 +100,12 @@ class Verdict:
     reason: str | None = None
     #: conflicting slots found by the template test, as (words in a, words in b)
     conflicts: tuple[tuple[str, str], ...] = ()
+    #: partial pairs count as duplicates (``VerdictConfig.partial_is_duplicate``)
+    partial_counts: bool = False
 
     @property
     def is_duplicate(self) -> bool:
-        return self.relation in DUPLICATE_RELATIONS
+        return self.relation in DUPLICATE_RELATIONS or (self.partial_counts and self.relation == "partial")
 
 
 def overlap(inter: int, size_a: int, size_b: int) -> tuple[float, tuple[float, float]]:
@@ -189,7 +196,7 @@ def judge(
     # the longer one adds
     short, long_ = (norm_a, norm_b) if len(norm_a) <= len(norm_b) else (norm_b, norm_a)
     alignment = None
-    if jac < cfg.template_max_jaccard:
+    if cfg.templates and jac < cfg.template_max_jaccard:
         alignment = align(short, long_, cfg)
         rate = 100.0 * len(alignment.conflicts) / max(1, alignment.aligned_words)
         if alignment.conflicts and rate >= cfg.conflict_rate:
@@ -200,7 +207,7 @@ def judge(
             return Verdict("update", jac, cont, "figures_changed")
         return Verdict("near_duplicate", jac, cont, "edited")
     if min(cont) < cfg.min_share:
-        return Verdict("partial", jac, cont, "contained")
+        return Verdict("partial", jac, cont, "contained", partial_counts=cfg.partial_is_duplicate)
     alignment = alignment or align(short, long_, cfg)
     if alignment.longer_head < NEW_LEAD_WORDS and alignment.longer_head <= alignment.longer_tail:
         return Verdict("near_duplicate", jac, cont, "truncated")
