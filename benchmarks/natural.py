@@ -2,6 +2,7 @@
 
     python benchmarks/natural.py              # the defaults
     python benchmarks/natural.py --single 0.7 # baseline: one exact-Jaccard threshold
+    python benchmarks/natural.py --ablation   # each rule's effect, here and on wirecopy-dev
 
 Runs the detector over ../shared/eval/natural-dev/docs.jsonl (326 real
 articles) and scores the 163 labeled pairs: a pair is predicted a duplicate
@@ -16,11 +17,13 @@ import argparse
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 import orjson
 
 from dedup.inputs import Document
 from dedup.normalize import normalize
-from dedup.scan import ScanConfig, scan
+from dedup.scan import ScanConfig, cluster_signed, scan, sign
 from dedup.shingle import shingles
 from dedup.verdict import judge
 
@@ -70,10 +73,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=NATURAL)
     parser.add_argument("--single", type=float, help="score a single exact-Jaccard threshold instead of the verdicts")
+    parser.add_argument("--ablation", action="store_true", help="add the rules one by one; score natural-dev and wirecopy-dev")
     args = parser.parse_args()
     if not (args.data / "pairs.jsonl").exists():
         sys.exit(f"no evaluation data at {args.data}")
     docs, pairs = load(args.data)
+    if args.ablation:
+        ablation(docs, pairs)
+        return
     config = ScanConfig()
     if args.single is not None:
         metrics, outcomes = single_threshold(docs, pairs, args.single)
@@ -108,6 +115,50 @@ def single_threshold(docs: list[Document], pairs: list[dict], threshold: float) 
     precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}, outcomes
+
+
+ABLATION = [
+    ("Jaccard >= 0.5 only, connected components (the plain scan)",
+     dict(containment=1.0, templates=False, containment_windows=0, split_chains=False)),
+    ("+ containment >= 0.75 (document LSH candidates only)",
+     dict(templates=False, containment_windows=0, split_chains=False)),
+    ("+ containment candidates from word windows", dict(templates=False, split_chains=False)),
+    ("+ template test", dict(split_chains=False)),
+    ("+ chains cut at hubs (the defaults)", dict()),
+    ("defaults, partial pairs counted as duplicates", dict(partial_is_duplicate=True)),
+    ("defaults without the template test", dict(templates=False)),
+]
+
+
+def ablation(docs: list[Document], pairs: list[dict]) -> None:
+    """Each rule's measured effect, on natural-dev and on wirecopy-dev."""
+    from _wirecopy import WIRECOPY
+    from _wirecopy import load as load_wirecopy
+    from _wirecopy import score
+
+    wdocs, truth = load_wirecopy(WIRECOPY)
+    wids = [d.id for d in wdocs]
+    base = ScanConfig()
+    signed = {id(docs): sign([d.text for d in docs], base), id(wdocs): sign([d.text for d in wdocs], base)}
+    print("| rules | natural P | natural R | natural F1 | wirecopy P | wirecopy R | wirecopy F1 | hard-neg FP | partial clustered |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, changes in ABLATION:
+        config = ScanConfig(**changes)
+        nat = cluster_signed(docs, signed[id(docs)], config)
+        cluster_of = predicted_same(nat)
+        tp = fp = fn = 0
+        for pair in pairs:
+            predicted = pair["a"] in cluster_of and cluster_of.get(pair["a"]) == cluster_of.get(pair["b"])
+            actual = pair["label"] == "COPY"
+            tp, fp, fn = tp + (predicted and actual), fp + (predicted and not actual), fn + (actual and not predicted)
+        p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
+        wire = cluster_signed(wdocs, signed[id(wdocs)], config)
+        m = score([[wids[x] for x in c.cluster.members] for c in wire.clusters], truth, wids)
+        print(
+            f"| {label} | {p:.3f} | {r:.3f} | {2 * p * r / (p + r):.3f} | {m['precision']:.4f} | {m['recall']:.4f} | "
+            f"{m['f1']:.4f} | {100 * m['hard_negative_fp_rate']:.2f}% | {m['partial_clustered']}/{m['partial_total']} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
