@@ -18,6 +18,15 @@ def test_params_are_datasketchs(threshold, num_perm):
     assert lsh_params(threshold, num_perm) == (lsh.b, lsh.r)
 
 
+@pytest.mark.parametrize("num_perm", [16, 100, 128])
+def test_params_are_datasketchs_on_a_fine_grid(num_perm):
+    from datasketch.lsh import _optimal_param
+
+    for step in range(1, 101, 3):
+        threshold = step / 100
+        assert lsh_params(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5), threshold
+
+
 def _datasketch_pairs(signatures: np.ndarray, bands: int, rows: int) -> set[tuple[int, int]]:
     num_perm = signatures.shape[1]
     lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows))
