@@ -230,3 +230,4 @@ def schema() -> None:
 def main() -> None:
     app()
 from . import cli_explain  # noqa: E402,F401  (registers commands)
+from . import cli_index  # noqa: E402,F401  (registers commands)

@@ -1,0 +1,648 @@
+"""A persistent index of documents: one SQLite file a desk or a CI job keeps.
+
+What a store holds, and why:
+
+- ``meta``: the index schema version and the parameters the store was built
+  with (:func:`dedup.report.config_parameters`). Signatures, band keys and
+  shingle sets only mean something under those parameters, so a store opened
+  with other parameters, or written by a newer schema, is refused with a
+  message naming what differs.
+- ``docs``: per document its id, origin, MinHash signature
+  (little-endian uint32; also what removing a document needs to find its band
+  rows) and its ORIGINAL text, zlib-compressed. The original is what
+  ``dedup explain`` shows, and all exact verification needs: a candidate's
+  normalized text and 64-bit shingle set are recomputed from it at query time
+  (a few candidates a query) instead of stored. Stored shingle sets would take
+  ~21 KB a document (21 GB at a million); a stored normalized text would add
+  ~1.2 KB a document and its compression ~40% to the cost of adding, while
+  it is a pure function of the original under the normalization version the
+  store records (and refuses to mix).
+- ``bands``: one row per (band, document) whose key is a 63-bit hash of the
+  band number and the band's ``rows`` signature values, in a WITHOUT ROWID
+  table whose primary key is the lookup. Two documents whose band is equal
+  always share the key (so no candidate of ``MinHashLSH`` is lost); a rare
+  hash collision only adds a candidate, and every candidate is verified
+  exactly.
+
+Writes: WAL journal, every write transaction ``BEGIN IMMEDIATE`` under a busy
+timeout. A deferred transaction that starts reading and then wants to write
+cannot wait for a concurrent writer (SQLite returns "database is locked" at
+once, without calling the busy handler, to avoid a deadlock), so two
+concurrent ``index add`` would lose batches; an immediate transaction takes
+the write lock first and waits for it. ``synchronous=NORMAL`` in WAL mode:
+a committed transaction survives the process being killed (it is in the WAL
+file, which the OS has); only a power loss or OS crash can lose the last
+transactions, never corrupt the file. Documents are added in batches, one
+transaction each, so a killed ``index add`` keeps every committed batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import orjson
+
+from .inputs import Document, InputError, JsonlFields, Problem, parse_jsonl_line
+from .codepoints import decode, normalize_encoded
+from .minhash import hash_encoded, sign_encoded
+from .report import config_parameters
+from .scan import ScanConfig
+from .verdict import Verdict, judge
+from .verify import intersection_sizes
+
+#: Version of the store's layout. Stores written by a newer version are
+#: refused (this code cannot know what changed); older ones too, until a
+#: migration exists.
+INDEX_SCHEMA_VERSION = 1
+#: Documents per write transaction: the unit a killed ``index add`` keeps.
+BATCH_SIZE = 1000
+#: How long a writer waits for another writer's lock before giving up.
+BUSY_TIMEOUT_MS = 60_000
+#: zlib level of the stored text: level 1 gives 2.2 KB a document against
+#: 2.0 KB at level 6 on the synthetic news corpus, in 70% of the time, and
+#: compression is on the critical path of ``index add``.
+ZLIB_LEVEL = 1
+#: Database page size of a new store: a document's row (~2.8 KB) would
+#: leave most of a 4 KB page empty; 16 KB pages hold five.
+PAGE_SIZE = 16384
+#: The ScanConfig fields a store fixes (its other parameters derive from them).
+CONFIG_FIELDS = ("threshold", "shingle_size", "shingle_kind", "num_perm", "seed", "lsh_threshold")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    doc INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    origin TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    text BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+"""
+
+
+class StoreError(InputError):
+    """The store cannot be used as asked: missing, not an index, built with
+    other parameters or by another schema version (exit code 2)."""
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_PRIME = np.uint64(0x100000001B3)
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """``(n, bands)`` int64 keys in ``[0, 2^63)``: band number and the band's
+    values hashed together (FNV-style multiply-xor, then MurmurHash3 fmix64).
+
+    Equal bands give equal keys, so lookups find every pair ``MinHashLSH``
+    would; SQLite integers are signed 64-bit, hence 63 bits."""
+    n = signatures.shape[0]
+    sig = signatures[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    with np.errstate(over="ignore"):
+        h = np.repeat(((np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _GOLDEN)[None, :], n, axis=0)
+        for r in range(rows):
+            h ^= sig[:, :, r]
+            h *= _PRIME
+        h ^= h >> _S33
+        h *= _M1
+        h ^= h >> _S33
+        h *= _M2
+        h ^= h >> _S33
+    return (h >> np.uint64(1)).astype(np.int64)
+
+
+def _pack(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), ZLIB_LEVEL)
+
+
+def _unpack(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8")
+
+
+@dataclass(frozen=True)
+class Match:
+    """An indexed document a screened one was verified against."""
+
+    id: str
+    verdict: Verdict
+
+
+def match_object(match: Match, **context: Any) -> dict:
+    """The JSON form of one match, for every command that reports matches
+    (screen, check): the one place to extend with more evidence.
+
+    ``context`` adds fields (check says whether the match is in the corpus or
+    among the new documents)."""
+    v = match.verdict
+    return {"id": match.id, "similarity": round(float(v.jaccard), 6), "relation": v.relation, "reason": v.reason, **context}
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What screening one document decided."""
+
+    document: Document
+    #: indexed documents it duplicates (``judge(...).is_duplicate``), most similar first
+    matches: list[Match]
+    #: whether it was added to the index (``add=True`` and new)
+    added: bool = False
+
+    @property
+    def verdict(self) -> str:
+        """``new``, or the relation of the best match."""
+        return self.matches[0].verdict.relation if self.matches else "new"
+
+
+@dataclass
+class AddResult:
+    added: int = 0
+    replaced: int = 0
+    #: ids already present with the same text: nothing to do
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> int:
+        return sum(p.reason == "id_conflict" for p in self.problems)
+
+    def as_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "replaced": self.replaced,
+            "unchanged": self.unchanged,
+            "conflicts": self.conflicts,
+            "skipped": [p.as_dict() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A batch of documents normalized and signed, ready to store or query."""
+
+    documents: list[Document]
+    cps: np.ndarray  # normalized texts as one code point array (dedup.codepoints)
+    offsets: np.ndarray
+    signatures: np.ndarray
+    counts: np.ndarray  # shingles per document; 0: too short to shingle
+    keys: np.ndarray  # (n, bands)
+
+    def normalized(self, i: int) -> np.ndarray:
+        return self.cps[self.offsets[i] : self.offsets[i + 1]]
+
+
+def _describe(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={params[k]}" for k in params)
+
+
+class Index:
+    """A persistent near-duplicate index in one SQLite file.
+
+    Open with :meth:`open`; use as a context manager to close it. Not safe to
+    share between threads; any number of processes may read and write the
+    same file.
+    """
+
+    def __init__(self, path: str | os.PathLike, con: sqlite3.Connection, config: ScanConfig, readonly: bool):
+        self.path = Path(path)
+        self.config = config
+        self.readonly = readonly
+        self._con = con
+        self._bands, self._rows = config.bands_rows
+        marks = ",".join("?" * self._bands)
+        self._candidates_sql = (
+            "SELECT id, text FROM docs WHERE doc IN "
+            f"(SELECT doc FROM bands WHERE key IN ({marks})) ORDER BY doc"
+        )
+
+    # -- opening -------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike,
+        config: ScanConfig | Mapping[str, Any] | None = None,
+        *,
+        create: bool = False,
+        readonly: bool = False,
+    ) -> Index:
+        """Open (or with ``create``, create) the store at ``path``.
+
+        ``config``: None uses the store's own parameters (or the defaults for a
+        new store); a :class:`ScanConfig` must equal the store's; a mapping of
+        some :class:`ScanConfig` fields is checked against those fields only.
+        ``readonly`` opens without ever writing (``dedup check`` against a
+        ``.db`` corpus).
+        """
+        path = Path(path)
+        exists = path.exists()
+        if not exists and (readonly or not create):
+            raise StoreError(f"{path}: no such index (create one with: dedup index add --db {path} PATHS...)")
+        if exists and path.is_dir():
+            raise StoreError(f"{path}: is a directory, not an index file")
+        try:
+            if readonly:
+                con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            else:
+                con = sqlite3.connect(path, isolation_level=None)
+                con.execute(f"PRAGMA page_size={PAGE_SIZE}")  # no effect on an existing store
+            con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            if not readonly:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute("PRAGMA synchronous=NORMAL")
+            stored = cls._read_or_create(con, path, config, create and not readonly)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"{path}: not a dedup index ({err})") from None
+        return cls(path, con, cls._check(path, stored, config), readonly)
+
+    @staticmethod
+    def _read_meta(con: sqlite3.Connection) -> dict[str, str] | None:
+        has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+        if not has_meta:
+            return None
+        return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+    @classmethod
+    def _read_or_create(
+        cls, con: sqlite3.Connection, path: Path, config: ScanConfig | Mapping | None, create: bool
+    ) -> dict[str, str]:
+        meta = cls._read_meta(con)
+        if meta is None and create:
+            new = _resolve(ScanConfig(), config)
+            # Immediate: two processes creating the same store must not both
+            # write the metadata (the second sees the first's and is checked).
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    con.execute(statement)
+                con.executemany(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                    [
+                        ("index_schema_version", str(INDEX_SCHEMA_VERSION)),
+                        ("parameters", orjson.dumps(config_parameters(new)).decode()),
+                        ("config", orjson.dumps(dataclasses.asdict(new)).decode()),
+                    ],
+                )
+                con.execute(f"PRAGMA user_version={INDEX_SCHEMA_VERSION}")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            meta = cls._read_meta(con)
+        if not meta or "index_schema_version" not in meta:
+            raise StoreError(f"{path}: not a dedup index (no index metadata)")
+        return meta
+
+    @staticmethod
+    def _check(path: Path, meta: dict[str, str], config: ScanConfig | Mapping | None) -> ScanConfig:
+        version = int(meta["index_schema_version"])
+        if version != INDEX_SCHEMA_VERSION:
+            newer = "a newer" if version > INDEX_SCHEMA_VERSION else "an older"
+            raise StoreError(
+                f"{path}: written by {newer} dedup (index schema {version}; this dedup reads schema "
+                f"{INDEX_SCHEMA_VERSION}). Use a matching dedup version or rebuild the index."
+            )
+        stored = ScanConfig(**orjson.loads(meta["config"]))
+        stored_params = orjson.loads(meta["parameters"])
+        current = config_parameters(stored)
+        # Parameters this code fixes (hash functions, normalization version):
+        # a store from another version of them cannot be matched against.
+        if stored_params != current:
+            diff = {k: v for k, v in stored_params.items() if current.get(k) != v}
+            raise StoreError(
+                f"{path}: built with {_describe(diff)}, which this dedup computes differently "
+                f"({_describe({k: current.get(k) for k in diff})}). Rebuild the index."
+            )
+        requested = _resolve(stored, config)
+        asked = config_parameters(requested)
+        diff = [k for k in stored_params if asked[k] != stored_params[k]]
+        if diff:
+            raise StoreError(
+                f"{path}: built with {_describe({k: stored_params[k] for k in diff})}; this run asks for "
+                f"{_describe({k: asked[k] for k in diff})}. Leave those options out to use the index's own "
+                "parameters, or build another index."
+            )
+        return stored
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the write lock first (module doc)."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        self._con.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._con
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    def _prepare(self, documents: list[Document]) -> _Prepared:
+        cfg = self.config
+        cps, offsets = normalize_encoded([d.text for d in documents])
+        sigs, counts = sign_encoded(cps, offsets, cfg.shingle_size, cfg.shingle_kind, cfg.num_perm, cfg.seed)
+        return _Prepared(documents, cps, offsets, sigs, counts, band_keys(sigs, self._bands, self._rows))
+
+    def _too_short(self, doc: Document) -> Problem:
+        unit = "characters" if self.config.shingle_kind == "char" else "words"
+        return Problem(
+            doc.origin,
+            "too_short",
+            f"{doc.origin}: fewer than {self.config.shingle_size} {unit} after normalization",
+            doc.id,
+        )
+
+    def _delete(self, con: sqlite3.Connection, doc: int, signature: bytes) -> None:
+        sig = np.frombuffer(signature, dtype="<u4")[None, :]
+        keys = band_keys(sig, self._bands, self._rows)[0].tolist()
+        con.executemany("DELETE FROM bands WHERE key = ? AND doc = ?", [(k, doc) for k in keys])
+        con.execute("DELETE FROM docs WHERE doc = ?", (doc,))
+
+    def _store(self, batch: _Prepared, replace: bool, result: AddResult, only: list[int] | None = None) -> None:
+        """Write the documents of ``batch`` (those numbered in ``only``, or
+        all) in one transaction; count what happened in ``result``."""
+        rows = range(len(batch.documents)) if only is None else only
+        sizes = batch.counts
+        docs_rows: list[tuple] = []
+        stored: list[int] = []  # rows of batch written
+        with self._write() as con:
+            wanted = [batch.documents[i].id for i in rows if sizes[i] > 0]
+            existing = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                existing.update(
+                    (r[0], r[1:])
+                    for r in con.execute(
+                        f"SELECT id, doc, signature, text FROM docs WHERE id IN ({','.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
+            next_doc = con.execute("SELECT coalesce(max(doc), 0) + 1 FROM docs").fetchone()[0]
+            for i in rows:
+                doc = batch.documents[i]
+                if sizes[i] == 0:
+                    result.problems.append(self._too_short(doc))
+                    continue
+                old = existing.get(doc.id)
+                if old is not None:
+                    if _unpack(old[2]) == doc.text:
+                        result.unchanged += 1
+                        continue
+                    if not replace:
+                        result.problems.append(
+                            Problem(
+                                doc.origin,
+                                "id_conflict",
+                                f"{doc.origin}: id {doc.id!r} is already in the index with a different text "
+                                "(--replace replaces it)",
+                                doc.id,
+                            )
+                        )
+                        continue
+                    self._delete(con, old[0], old[1])
+                    result.replaced += 1
+                else:
+                    result.added += 1
+                signature = batch.signatures[i].astype("<u4").tobytes()
+                docs_rows.append((next_doc, doc.id, doc.origin, signature, _pack(doc.text)))
+                stored.append(i)
+                next_doc += 1
+            con.executemany(
+                "INSERT INTO docs (doc, id, origin, signature, text) VALUES (?, ?, ?, ?, ?)", docs_rows
+            )
+            # Sorted keys touch each B-tree page once per batch.
+            con.executemany("INSERT OR IGNORE INTO bands (key, doc) VALUES (?, ?)", self._band_rows(batch, stored, docs_rows))
+
+    def _band_rows(self, batch: _Prepared, stored: list[int], docs_rows: list[tuple]) -> list[list[int]]:
+        """``(key, doc)`` rows of the stored documents, sorted by key so an
+        insert touches each B-tree page once per batch."""
+        if not stored:
+            return []
+        keys = batch.keys[stored].ravel()
+        docs = np.repeat(np.array([r[0] for r in docs_rows], dtype=np.int64), self._bands)
+        order = np.argsort(keys, kind="stable")
+        return np.column_stack([keys[order], docs[order]]).tolist()
+
+    def add(
+        self,
+        items: Iterable[Document | Problem],
+        *,
+        replace: bool = False,
+        strict: bool = False,
+        batch_size: int = BATCH_SIZE,
+        progress: Callable[[int], None] | None = None,
+    ) -> AddResult:
+        """Add documents, ``batch_size`` per transaction.
+
+        An id already indexed with the same text is left alone; with another
+        text it is a problem (``id_conflict``) unless ``replace``. Problems of
+        the input (and too-short documents) are collected, or raised as
+        :class:`InputError` with ``strict`` (batches already committed stay).
+        """
+        result = AddResult()
+        batch: list[Document] = []
+        for item in items:
+            if isinstance(item, Problem):
+                if strict:
+                    raise InputError(f"{item.message} (--strict)")
+                result.problems.append(item)
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                self._add_batch(batch, replace, strict, result, progress)
+                batch = []
+        if batch:
+            self._add_batch(batch, replace, strict, result, progress)
+        return result
+
+    def _add_batch(
+        self,
+        batch: list[Document],
+        replace: bool,
+        strict: bool,
+        result: AddResult,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        before = len(result.problems)
+        self._store(self._prepare(batch), replace, result)
+        if strict and len(result.problems) > before:
+            raise InputError(f"{result.problems[before].message} (--strict)")
+        if progress:
+            progress(len(batch))
+
+    def remove(self, ids: Iterable[str]) -> tuple[list[str], list[str]]:
+        """Remove documents by id in one transaction: ``(removed, not_found)``."""
+        removed, missing = [], []
+        with self._write() as con:
+            for doc_id in dict.fromkeys(ids):
+                row = con.execute("SELECT doc, signature FROM docs WHERE id = ?", (doc_id,)).fetchone()
+                if row is None:
+                    missing.append(doc_id)
+                else:
+                    self._delete(con, row[0], row[1])
+                    removed.append(doc_id)
+        return removed, missing
+
+    # -- reading -------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._con.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    def __contains__(self, doc_id: str) -> bool:
+        return self._con.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone() is not None
+
+    def ids(self) -> list[str]:
+        """Every indexed id, in the order they were added."""
+        return [r[0] for r in self._con.execute("SELECT id FROM docs ORDER BY doc")]
+
+    def get_document(self, doc_id: str) -> Document | None:
+        """The document as it was added (original text and origin), or None."""
+        row = self._con.execute("SELECT id, origin, text FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        return Document(row[0], _unpack(row[2]), row[1])
+
+    def stats(self) -> dict:
+        """Counts, parameters and on-disk size (database plus its WAL)."""
+        wal = Path(f"{self.path}-wal")
+        return {
+            "index_schema_version": INDEX_SCHEMA_VERSION,
+            "parameters": config_parameters(self.config),
+            "documents": len(self),
+            "file_bytes": self.path.stat().st_size,
+            "wal_bytes": wal.stat().st_size if wal.exists() else 0,
+        }
+
+    def _matches(self, batch: _Prepared, i: int, exclude: str | None) -> list[Match]:
+        """Verify every indexed document sharing a band key with document
+        ``i`` of ``batch``; keep those :func:`judge` calls duplicates."""
+        rows = self._con.execute(self._candidates_sql, batch.keys[i].tolist()).fetchall()
+        rows = [r for r in rows if r[0] != exclude]
+        if not rows:
+            return []
+        cfg = self.config
+        query = batch.normalized(i)
+        cand_cps, cand_offsets = normalize_encoded([_unpack(r[1]) for r in rows])
+        cps = np.concatenate([query, cand_cps])
+        offsets = np.concatenate([[0], cand_offsets + len(query)])
+        # Only the shingle sets are needed: one permutation makes the
+        # signature work negligible (the sets do not depend on it).
+        hashed = hash_encoded(cps, offsets, cfg.shingle_size, cfg.shingle_kind, 1, cfg.seed)
+        pairs = np.column_stack([np.zeros(len(rows), np.int64), np.arange(1, len(rows) + 1, dtype=np.int64)])
+        inter = intersection_sizes(hashed, pairs).tolist()
+        sizes = hashed.set_sizes.tolist()
+        texts = decode(cps, offsets)
+        matches = []
+        for j, (row, x) in enumerate(zip(rows, inter), start=1):
+            verdict = judge(texts[0], texts[j], x, sizes[0], sizes[j], cfg.verdict)
+            if verdict.is_duplicate:
+                matches.append(Match(row[0], verdict))
+        matches.sort(key=lambda m: (-m.verdict.jaccard, m.id))
+        return matches
+
+    def screen(self, document: Document, *, add: bool = False, exclude_self: bool = False) -> Screening | Problem:
+        """Which indexed documents ``document`` duplicates.
+
+        With ``add``, a new document (no duplicate found) is added and
+        committed before returning, so the next one is screened against it.
+        ``exclude_self`` ignores an indexed document with the same id (the
+        document itself, already indexed). A document too short to shingle,
+        or (with ``add``) whose id is indexed with another text, is a
+        :class:`Problem`.
+        """
+        batch = self._prepare([document])
+        return self._screen_prepared(batch, 0, add=add, exclude_self=exclude_self)
+
+    def screen_many(
+        self, documents: list[Document], *, exclude_self: bool = False
+    ) -> Iterator[Screening | Problem]:
+        """:meth:`screen` for many documents, signed in one batch (no adding)."""
+        for start in range(0, len(documents), BATCH_SIZE):
+            batch = self._prepare(documents[start : start + BATCH_SIZE])
+            for i in range(len(batch.documents)):
+                yield self._screen_prepared(batch, i, add=False, exclude_self=exclude_self)
+
+    def _screen_prepared(self, batch: _Prepared, i: int, *, add: bool, exclude_self: bool) -> Screening | Problem:
+        document = batch.documents[i]
+        if batch.counts[i] == 0:
+            return self._too_short(document)
+        matches = self._matches(batch, i, document.id if exclude_self else None)
+        if not add or matches:
+            return Screening(document, matches)
+        result = AddResult()
+        self._store(batch, False, result, only=[i])
+        if result.problems:
+            return result.problems[0]
+        return Screening(document, matches, added=result.added > 0)
+
+
+def screen_stream(
+    index: Index, stream: BinaryIO, fields: JsonlFields = JsonlFields(), add: bool = False, name: str = "<stdin>"
+) -> Iterator[dict]:
+    """One JSON-ready verdict per non-blank JSONL line of ``stream``, each
+    yielded as soon as it is decided (``dedup screen``).
+
+    ``{"line", "id", "verdict": "new" | <relation of the best match>,
+    "matches": [...]}`` (plus ``"added"`` with ``add``); a line that is not a
+    usable document gives ``{"line", "id", "verdict": "error", "reason",
+    "error"}`` and the stream goes on.
+    """
+    offset = 0
+    for lineno, raw in enumerate(stream, start=1):
+        item = parse_jsonl_line(raw, f"{name}:{lineno}", fields, offset)
+        offset += len(raw)
+        if item is None:
+            continue
+        outcome = item if isinstance(item, Problem) else index.screen(item, add=add)
+        if isinstance(outcome, Problem):
+            yield {"line": lineno, "id": outcome.id, "verdict": "error", "reason": outcome.reason, "error": outcome.message}
+            continue
+        verdict = {
+            "line": lineno,
+            "id": outcome.document.id,
+            "verdict": outcome.verdict,
+            "matches": [match_object(m) for m in outcome.matches],
+        }
+        if add:
+            verdict["added"] = outcome.added
+        yield verdict
+
+
+def _resolve(base: ScanConfig, config: ScanConfig | Mapping[str, Any] | None) -> ScanConfig:
+    """The parameters asked for: ``base`` with the given fields replaced.
+
+    Changing the threshold without an explicit LSH threshold moves the LSH
+    threshold with it, as it would for a scan."""
+    if config is None:
+        return base
+    if isinstance(config, ScanConfig):
+        return config
+    unknown = set(config) - set(CONFIG_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown index parameters: {', '.join(sorted(unknown))}")
+    fields = dict(config)
+    if "threshold" in fields and "lsh_threshold" not in fields:
+        fields["lsh_threshold"] = None
+    return dataclasses.replace(base, **fields)
