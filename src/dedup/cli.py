@@ -139,6 +139,44 @@ def scan(
     num_perm: NumPerm = 128,
     seed: Seed = 1,
     lsh_threshold: LshThreshold = None,
+    containment: Annotated[
+        float,
+        typer.Option(
+            "--containment",
+            min=0.01,
+            max=1.0,
+            help="Share of the shorter text's shingles found in the longer one at or above which a pair is a "
+            "truncated copy or an update (when nothing in the shared text conflicts).",
+        ),
+    ] = 0.75,
+    containment_windows: Annotated[
+        int,
+        typer.Option(
+            "--containment-windows",
+            min=0,
+            help="Words per window of the search for short texts inside longer ones (0: off, faster).",
+        ),
+    ] = 30,
+    templates: Annotated[
+        bool,
+        typer.Option(
+            "--templates/--no-templates",
+            help="Judge shared wording with conflicting facts (other names, places, figures) as a different story.",
+        ),
+    ] = True,
+    split_chains: Annotated[
+        bool,
+        typer.Option(
+            "--split-chains/--no-split-chains",
+            help="Cut chained clusters at their hub (a story and its copies form a star; template reports a chain).",
+        ),
+    ] = True,
+    partial_as_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--partial-as-duplicate", help="Also cluster a short text with the much longer article that contains it."
+        ),
+    ] = False,
     pairs: Annotated[
         bool,
         typer.Option(
@@ -184,7 +222,19 @@ def scan(
 
     started = time.perf_counter()
     try:
-        config = ScanConfig(threshold, shingle_size, shingle_kind.value, num_perm, seed, lsh_threshold)
+        config = ScanConfig(
+            threshold=threshold,
+            shingle_size=shingle_size,
+            shingle_kind=shingle_kind.value,
+            num_perm=num_perm,
+            seed=seed,
+            lsh_threshold=lsh_threshold,
+            containment_windows=containment_windows,
+            containment=containment,
+            templates=templates,
+            partial_is_duplicate=partial_as_duplicate,
+            split_chains=split_chains,
+        )
         documents, problems = collect(read_documents(paths, JsonlFields(id_field, text_field)), strict)
         for problem in problems:
             log(f"skipped: {problem.message}", quiet)

@@ -32,7 +32,19 @@ def _r(x: float) -> float:
 
 
 def parameters(result: ScanResult) -> dict:
-    return config_parameters(result.config)
+    return {**config_parameters(result.config), "verdict": verdict_parameters(result.config)}
+
+
+def verdict_parameters(cfg: ScanConfig) -> dict:
+    """The verdict rules in force (dedup.verdict): they decide which verified
+    pairs are duplicates, not what is hashed, so an index does not store them."""
+    return {
+        "containment": cfg.containment,
+        "containment_windows": cfg.containment_windows,
+        "templates": cfg.templates,
+        "split_chains": cfg.split_chains,
+        "partial_is_duplicate": cfg.partial_is_duplicate,
+    }
 
 
 def config_parameters(cfg: ScanConfig) -> dict:
@@ -253,6 +265,17 @@ SCAN_SCHEMA = {
                 "minhash_scheme": {"const": "affine32"},
                 "shingle_hash": {"type": "string"},
                 "normalization": {"type": "string"},
+                "verdict": {
+                    "type": "object",
+                    "description": "the verdict rules in force (README, Verdicts)",
+                    "properties": {
+                        "containment": _NUM,
+                        "containment_windows": {"type": "integer", "minimum": 0},
+                        "templates": {"type": "boolean"},
+                        "split_chains": {"type": "boolean"},
+                        "partial_is_duplicate": {"type": "boolean"},
+                    },
+                },
             },
         },
         "stats": {
