@@ -24,8 +24,13 @@ from numba import njit
 _GAUSS_NODES = 256
 
 
+@functools.lru_cache(maxsize=1)
+def _gauss_legendre() -> tuple[np.ndarray, np.ndarray]:
+    return np.polynomial.legendre.leggauss(_GAUSS_NODES)
+
+
 def _integral(f, lo: float, hi: float) -> np.ndarray:
-    x, w = np.polynomial.legendre.leggauss(_GAUSS_NODES)
+    x, w = _gauss_legendre()
     s = (hi - lo) / 2 * x + (hi + lo) / 2
     return (hi - lo) / 2 * (f(s[:, None]) * w[:, None]).sum(axis=0)
 
