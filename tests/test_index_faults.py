@@ -1,0 +1,104 @@
+"""The store under real processes: two concurrent writers, and ``kill -9``
+of an ``index add`` in the middle of a run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+from dedup.index import Index
+
+from test_index import synthetic_texts
+
+BANDS = 32  # at the default parameters
+
+
+def write_jsonl(path: Path, prefix: str, texts: list[str]) -> list[str]:
+    ids = [f"{prefix}{i}" for i in range(len(texts))]
+    with path.open("wb") as fh:
+        for doc_id, text in zip(ids, texts):
+            fh.write(orjson.dumps({"id": doc_id, "text": text}) + b"\n")
+    return ids
+
+
+def index_add(db: Path, jsonl: Path, batch_size: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dedup", "index", "add", "--db", str(db), str(jsonl), "--batch-size", str(batch_size), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def consistent(db: Path) -> int:
+    """Integrity check, and every document has all its band rows; returns the count."""
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        docs = con.execute("SELECT count(*) FROM docs").fetchone()[0]
+        assert con.execute("SELECT count(*) FROM bands").fetchone()[0] == docs * BANDS
+        orphans = con.execute("SELECT count(*) FROM bands WHERE doc NOT IN (SELECT doc FROM docs)").fetchone()[0]
+        assert orphans == 0
+        return docs
+    finally:
+        con.close()
+
+
+def test_two_processes_adding_at_once_lose_nothing(tmp_path):
+    db = tmp_path / "desk.db"  # created by whichever process gets there first
+    files, expected = [], set()
+    for p in range(2):
+        path = tmp_path / f"in{p}.jsonl"
+        expected.update(write_jsonl(path, f"p{p}-", synthetic_texts(2000, seed=100 + p, words=40)))
+        files.append(path)
+    procs = [index_add(db, f, batch_size=50) for f in files]  # 40 transactions each, interleaved
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+        assert orjson.loads(out)["added"] == 2000
+    assert consistent(db) == 4000
+    with Index.open(db) as index:
+        assert set(index.ids()) == expected
+
+
+def test_kill_9_during_add_keeps_every_committed_batch(tmp_path):
+    db, jsonl, batch = tmp_path / "desk.db", tmp_path / "big.jsonl", 100
+    total = 20_000
+    ids = write_jsonl(jsonl, "k", synthetic_texts(total, seed=42, words=40))
+    proc = index_add(db, jsonl, batch_size=batch)
+    deadline = time.monotonic() + 120
+    seen = 0
+    while seen < 10 * batch:
+        assert proc.poll() is None, f"index add ended before it could be killed: {proc.stderr.read().decode()}"
+        assert time.monotonic() < deadline, "index add made no progress"
+        time.sleep(0.05)
+        if db.exists():
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+                    seen = con.execute("SELECT count(*) FROM docs").fetchone()[0]
+            except sqlite3.OperationalError:
+                seen = 0  # schema not created yet
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    kept = consistent(db)
+    assert seen <= kept < total, "killed mid-run: some batches committed, not all"
+    assert kept % batch == 0, "only whole batches are committed"
+    with Index.open(db) as index:
+        assert index.ids() == ids[:kept], "the committed batches are the first ones, complete"
+        assert index.get_document(ids[kept - 1]).text.endswith(f"42 {kept - 1}")
+
+    # the next add works and completes the store
+    rerun = index_add(db, jsonl, batch_size=2000)
+    out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err.decode()
+    summary = orjson.loads(out)
+    assert (summary["unchanged"], summary["added"], summary["documents"]) == (kept, total - kept, total)
+    assert consistent(db) == total
