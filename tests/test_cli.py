@@ -155,3 +155,45 @@ def test_schema_command_prints_the_schema():
     result = run("schema")
     assert json.loads(result.stdout) == SCAN_SCHEMA
     jsonschema.Draft202012Validator.check_schema(SCAN_SCHEMA)
+
+
+def _truncation_and_template(tmp_path: Path) -> Path:
+    """A story and its first third; two royal cables to different countries."""
+    from test_verdict import CABLE
+
+    d = tmp_path / "desk"
+    d.mkdir()
+    story = (SEEDS / "001_5ae8f7c01cc1239e.txt").read_text(encoding="utf-8")
+    (d / "a_story.txt").write_text(story, encoding="utf-8")
+    (d / "b_cut.txt").write_text(story[: len(story) // 3], encoding="utf-8")
+    (d / "c_bolivia.txt").write_text(
+        CABLE.format(name="إيفو موراليس", country="بوليفيا", occasion="استقلال"), encoding="utf-8"
+    )
+    (d / "d_ivory.txt").write_text(
+        CABLE.format(name="الحسن واتارا", country="كوت ديفوار", occasion="اليوم الوطني"), encoding="utf-8"
+    )
+    return d
+
+
+def test_verdicts_cluster_a_truncation_but_not_a_template(tmp_path):
+    d = _truncation_and_template(tmp_path)
+    report = json.loads(run("scan", str(d), "--pairs", "-q").stdout)
+    jsonschema.validate(report, SCAN_SCHEMA)
+    assert [[m["id"] for m in c["members"]] for c in report["clusters"]] == [["a_story.txt", "b_cut.txt"]]
+    relations = {(p["a"], p["b"]): (p["relation"], p["reason"]) for p in report["pairs"]}
+    assert relations[("a_story.txt", "b_cut.txt")] == ("near_duplicate", "truncated")
+    assert report["parameters"]["verdict"]["templates"] is True
+
+
+def test_verdict_switches(tmp_path):
+    d = _truncation_and_template(tmp_path)
+    plain = json.loads(run("scan", str(d), "-q", "--no-templates", "--containment", "1.0", "--containment-windows", "0").stdout)
+    # a single threshold: the template cables merge, the truncated copy is lost
+    assert [[m["id"] for m in c["members"]] for c in plain["clusters"]] == [["c_bolivia.txt", "d_ivory.txt"]]
+    assert plain["parameters"]["verdict"] == {
+        "containment": 1.0,
+        "containment_windows": 0,
+        "templates": False,
+        "split_chains": True,
+        "partial_is_duplicate": False,
+    }
