@@ -7,9 +7,9 @@ What a store holds, and why:
   shingle sets only mean something under those parameters, so a store opened
   with other parameters, or written by a newer schema, is refused with a
   message naming what differs.
-- ``docs``: per document its id, origin, MinHash signature
-  (little-endian uint32; also what removing a document needs to find its band
-  rows) and its ORIGINAL text, zlib-compressed. The original is what
+- ``docs``: per document its id, origin, number of shingles, MinHash
+  signature (little-endian uint32; what removing a document needs to find its
+  band rows, and the candidate prefilter's estimate) and its ORIGINAL text, zlib-compressed. The original is what
   ``dedup explain`` shows, and all exact verification needs: a candidate's
   normalized text and 64-bit shingle set are recomputed from it at query time
   (a few candidates a query) instead of stored. Stored shingle sets would take
@@ -74,6 +74,15 @@ ZLIB_LEVEL = 1
 #: Database page size of a new store: a document's row (~2.8 KB) would
 #: leave most of a 4 KB page empty; 16 KB pages hold five.
 PAGE_SIZE = 16384
+#: How far below the verdict's Jaccard and containment thresholds a
+#: candidate's MinHash estimates may fall and still be verified. Verifying a
+#: candidate means decompressing, normalizing and shingling its text; at a
+#: million documents most band matches are chance matches of unrelated
+#: stories (J ~ 0.05-0.15), which the signatures already stored rule out for
+#: the cost of comparing 128 integers. 0.2 is over four standard errors of
+#: the estimate at 128 permutations (at most 0.044), so a pair that can be a
+#: duplicate is dropped with probability below 1e-5.
+PREFILTER_MARGIN = 0.2
 #: The ScanConfig fields a store fixes (its other parameters derive from them).
 CONFIG_FIELDS = ("threshold", "shingle_size", "shingle_kind", "num_perm", "seed", "lsh_threshold")
 
@@ -83,6 +92,7 @@ CREATE TABLE IF NOT EXISTS docs (
     doc INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     origin TEXT NOT NULL,
+    shingles INTEGER NOT NULL,
     signature BLOB NOT NULL,
     text BLOB NOT NULL
 );
@@ -222,7 +232,7 @@ class Index:
         self._bands, self._rows = config.bands_rows
         marks = ",".join("?" * self._bands)
         self._candidates_sql = (
-            "SELECT id, text FROM docs WHERE doc IN "
+            "SELECT doc, id, shingles, signature FROM docs WHERE doc IN "
             f"(SELECT doc FROM bands WHERE key IN ({marks})) ORDER BY doc"
         )
 
@@ -426,11 +436,11 @@ class Index:
                 else:
                     result.added += 1
                 signature = batch.signatures[i].astype("<u4").tobytes()
-                docs_rows.append((next_doc, doc.id, doc.origin, signature, _pack(doc.text)))
+                docs_rows.append((next_doc, doc.id, doc.origin, int(sizes[i]), signature, _pack(doc.text)))
                 stored.append(i)
                 next_doc += 1
             con.executemany(
-                "INSERT INTO docs (doc, id, origin, signature, text) VALUES (?, ?, ?, ?, ?)", docs_rows
+                "INSERT INTO docs (doc, id, origin, shingles, signature, text) VALUES (?, ?, ?, ?, ?, ?)", docs_rows
             )
             # Sorted keys touch each B-tree page once per batch.
             con.executemany("INSERT OR IGNORE INTO bands (key, doc) VALUES (?, ?)", self._band_rows(batch, stored, docs_rows))
@@ -539,12 +549,15 @@ class Index:
         """Verify every indexed document sharing a band key with document
         ``i`` of ``batch``; keep those :func:`judge` calls duplicates."""
         rows = self._con.execute(self._candidates_sql, batch.keys[i].tolist()).fetchall()
-        rows = [r for r in rows if r[0] != exclude]
+        rows = self._plausible(batch, i, [r for r in rows if r[1] != exclude])
         if not rows:
             return []
         cfg = self.config
         query = batch.normalized(i)
-        cand_cps, cand_offsets = normalize_encoded([_unpack(r[1]) for r in rows])
+        blobs = dict(
+            self._con.execute(f"SELECT doc, text FROM docs WHERE doc IN ({','.join('?' * len(rows))})", [r[0] for r in rows])
+        )
+        cand_cps, cand_offsets = normalize_encoded([_unpack(blobs[r[0]]) for r in rows])
         cps = np.concatenate([query, cand_cps])
         offsets = np.concatenate([[0], cand_offsets + len(query)])
         # Only the shingle sets are needed: one permutation makes the
@@ -558,9 +571,25 @@ class Index:
         for j, (row, x) in enumerate(zip(rows, inter), start=1):
             verdict = judge(texts[0], texts[j], x, sizes[0], sizes[j], cfg.verdict)
             if verdict.is_duplicate:
-                matches.append(Match(row[0], verdict))
+                matches.append(Match(row[1], verdict))
         matches.sort(key=lambda m: (-m.verdict.jaccard, m.id))
         return matches
+
+    def _plausible(self, batch: _Prepared, i: int, rows: list[tuple]) -> list[tuple]:
+        """The candidates whose MinHash estimates leave a chance of a
+        duplicate: estimated Jaccard, or the containment it implies given
+        the shingle counts, within :data:`PREFILTER_MARGIN` of the verdict's
+        thresholds. Rows are ``(doc, id, shingles, signature)``."""
+        if not rows:
+            return rows
+        sigs = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u4").reshape(len(rows), -1)
+        est = (sigs == batch.signatures[i]).mean(axis=1)
+        mine = float(batch.counts[i])
+        theirs = np.array([r[2] for r in rows], dtype=np.float64)
+        contained = est * (mine + theirs) / ((1.0 + est) * np.minimum(mine, theirs))
+        rules = self.config.verdict
+        keep = (est >= rules.threshold - PREFILTER_MARGIN) | (contained >= rules.containment - PREFILTER_MARGIN)
+        return [r for r, k in zip(rows, keep.tolist()) if k]
 
     def screen(self, document: Document, *, add: bool = False, exclude_self: bool = False) -> Screening | Problem:
         """Which indexed documents ``document`` duplicates.

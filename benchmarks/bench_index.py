@@ -1,0 +1,152 @@
+"""Load and latency of the persistent index: add throughput and screen latency.
+
+    python benchmarks/bench_index.py 10000 100000 [1000000] [--rounds 3] [--queries 1000]
+
+For each size N: a synthetic news corpus of N + Q documents
+(``benchmarks/_corpus.py``, cached as JSONL under --workdir, never in the
+repository); the first N are added to a fresh index, the last Q (fresh
+stories plus the generator's planted edited copies of recent ones) are
+screened one at a time against it.
+
+- add: documents/second of ``Index.add`` reading the JSONL (parse, normalize,
+  sign, compress, write; batches of 1,000), file size after closing (the WAL
+  checkpointed into the file), and peak RSS of the adding process.
+- screen: per-document latency of ``Index.screen`` (normalize + signature +
+  band lookups + verification of every candidate), p50 and p99 over the Q
+  queries after 20 warm-up queries, and peak RSS of the screening process.
+
+Each measurement runs in its own subprocess (clean RSS, no warm caches from
+another phase). Rounds are interleaved across sizes; the table shows the
+median of the rounds, and every round's figure is printed too. Targets
+(issue 4): p99 <= 5 ms at 1M documents; add >= 5,000 documents/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WARMUP = 20
+
+
+def corpus(workdir: Path, n: int, queries: int, seed: int) -> tuple[Path, Path]:
+    """JSONL of the N indexed documents and of the Q queries (cached)."""
+    base, query = workdir / f"corpus-{n}-{seed}.jsonl", workdir / f"queries-{n}-{queries}-{seed}.jsonl"
+    if base.exists() and query.exists():
+        return base, query
+    sys.path.insert(0, str(HERE))
+    import orjson
+    from _corpus import generate
+
+    started = time.perf_counter()
+    with open(base, "wb") as fb, open(query, "wb") as fq:
+        for i, (doc_id, text) in enumerate(generate(n + queries, seed)):
+            (fb if i < n else fq).write(orjson.dumps({"id": doc_id, "text": text}) + b"\n")
+    print(f"generated {n + queries:,} documents in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return base, query
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_add(db: str, jsonl: str) -> dict:
+    from dedup.index import Index
+    from dedup.inputs import read_documents
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(db + suffix).unlink(missing_ok=True)
+    started = time.perf_counter()
+    with Index.open(db, create=True) as index:
+        result = index.add(read_documents([jsonl]))
+    seconds = time.perf_counter() - started
+    size = Path(db).stat().st_size
+    return {"added": result.added, "seconds": seconds, "docs_per_s": result.added / seconds, "bytes": size, "rss_mb": _rss_mb()}
+
+
+def run_screen(db: str, jsonl: str) -> dict:
+    from dedup.index import Index
+    from dedup.inputs import read_documents
+
+    documents = [d for d in read_documents([jsonl]) if hasattr(d, "text")]
+    latencies, flagged = [], 0
+    with Index.open(db, readonly=True) as index:
+        for doc in documents[:WARMUP]:
+            index.screen(doc)
+        for doc in documents:
+            started = time.perf_counter()
+            screening = index.screen(doc)
+            latencies.append(time.perf_counter() - started)
+            flagged += bool(getattr(screening, "matches", None))
+    latencies.sort()
+    ms = [x * 1000 for x in latencies]
+    return {
+        "queries": len(ms),
+        "flagged": flagged,
+        "p50_ms": statistics.median(ms),
+        "p99_ms": ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))],
+        "max_ms": ms[-1],
+        "mean_ms": statistics.fmean(ms),
+        "rss_mb": _rss_mb(),
+    }
+
+
+def phase(kind: str, db: Path, jsonl: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, f"_{kind}", str(db), str(jsonl)], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="+", type=int)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--add-rounds-max-size", type=int, default=100_000, help="larger sizes are added once")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/dedup-bench-index"))
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    files = {n: corpus(args.workdir, n, args.queries, args.seed) for n in args.sizes}
+    adds: dict[int, list[dict]] = {n: [] for n in args.sizes}
+    screens: dict[int, list[dict]] = {n: [] for n in args.sizes}
+    for r in range(args.rounds):
+        for n in args.sizes:
+            db = args.workdir / f"index-{n}.db"
+            if r == 0 or n <= args.add_rounds_max_size:
+                adds[n].append(phase("add", db, files[n][0]))
+                print(f"round {r + 1} N={n:,} add: {json.dumps(adds[n][-1])}", file=sys.stderr)
+            screens[n].append(phase("screen", db, files[n][1]))
+            print(f"round {r + 1} N={n:,} screen: {json.dumps(screens[n][-1])}", file=sys.stderr)
+
+    def med(rows: list[dict], key: str) -> float:
+        return statistics.median(row[key] for row in rows)
+
+    print(f"\nmedians of {args.rounds} interleaved rounds (add: rounds shown), {args.queries} queries, {os.cpu_count()} CPUs\n")
+    print("| documents | add docs/s | add rounds | file size | bytes/doc | add RSS | screen p50 | screen p99 | flagged | screen RSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in args.sizes:
+        a, s = adds[n], screens[n]
+        size = med(a, "bytes")
+        print(
+            f"| {n:,} | {med(a, 'docs_per_s'):,.0f} | {len(a)} | {size / 2**20:,.0f} MiB | {size / n:,.0f} | "
+            f"{med(a, 'rss_mb'):,.0f} MiB | {med(s, 'p50_ms'):.2f} ms | {med(s, 'p99_ms'):.2f} ms | "
+            f"{s[0]['flagged']}/{s[0]['queries']} | {med(s, 'rss_mb'):,.0f} MiB |"
+        )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] in ("_add", "_screen"):
+        fn = run_add if sys.argv[1] == "_add" else run_screen
+        print(json.dumps(fn(sys.argv[2], sys.argv[3])))
+    else:
+        main()
