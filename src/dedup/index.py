@@ -328,15 +328,16 @@ class Index:
         current = config_parameters(stored)
         # Parameters this code fixes (hash functions, normalization version):
         # a store from another version of them cannot be matched against.
-        if stored_params != current:
-            diff = {k: v for k, v in stored_params.items() if current.get(k) != v}
+        keys = [*stored_params, *(k for k in current if k not in stored_params)]
+        diff = [k for k in keys if stored_params.get(k) != current.get(k)]
+        if diff:
             raise StoreError(
-                f"{path}: built with {_describe(diff)}, which this dedup computes differently "
-                f"({_describe({k: current.get(k) for k in diff})}). Rebuild the index."
+                f"{path}: built with {_describe({k: stored_params.get(k) for k in diff})}, which this dedup "
+                f"computes as {_describe({k: current.get(k) for k in diff})}. Rebuild the index."
             )
         requested = _resolve(stored, config)
         asked = config_parameters(requested)
-        diff = [k for k in stored_params if asked[k] != stored_params[k]]
+        diff = [k for k in stored_params if asked.get(k) != stored_params[k]]
         if diff:
             raise StoreError(
                 f"{path}: built with {_describe({k: stored_params[k] for k in diff})}; this run asks for "
