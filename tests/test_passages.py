@@ -122,3 +122,34 @@ def test_window_candidates_are_sorted_unique_document_pairs(corpus):
     assert [2, 9] in cands
     assert cands == sorted(cands) and len(cands) == len({tuple(c) for c in cands})
     assert all(i < j for i, j in cands)
+
+
+def test_word_shuffled_passage_is_found_as_a_bag_of_words(corpus):
+    """Shuffled words defeat the order-keeping alignment; the bag-of-words
+    windows find the passage, located in both texts to within a window or so."""
+    from dedup.evidence import Words, find_passages
+    from dedup.passages import BagConfig, WordWindows, bow_passages
+
+    docs, _ = corpus
+    source = normalize(docs[3].text + " " + docs[5].text)
+    words = normalize(docs[5].text).split(" ")
+    shuffled = words[:]
+    random.Random(4).shuffle(shuffled)
+    before, after = normalize(docs[0].text), normalize(docs[1].text)
+    susp = " ".join([before, *shuffled, after])
+    assert not any(p.similarity > 0.5 and p.a_words[1] - p.a_words[0] > 15 for p, _, _ in find_passages(susp, source))
+    cfg, vocab = BagConfig(), {}
+    a = WordWindows.of(susp, vocab, cfg, cfg.window_words)
+    b = WordWindows.of(source, vocab, cfg, cfg.context_words)
+    found = bow_passages(a, b, len(vocab), cfg)
+    assert len(found) == 1
+    start_a, start_b = len(before.split(" ")), len(normalize(docs[3].text).split(" "))
+    (a0, a1), (b0, b1) = found[0].a_words, found[0].b_words
+    end_a, end_b = start_a + len(words), start_b + len(words)
+    assert start_a - cfg.window_words <= a0 <= start_a + 3 and end_a - 3 <= a1 <= end_a + cfg.window_words
+    # the source's preceding story is on the same topic (half its words recur
+    # in the passage), so that edge is looser
+    assert start_b - cfg.context_words // 2 <= b0 <= start_b + 3 and end_b - 3 <= b1 <= end_b + cfg.window_words
+    # unrelated texts: nothing
+    c = WordWindows.of(normalize(docs[7].text), vocab, cfg, cfg.context_words)
+    assert bow_passages(a, c, len(vocab), cfg) == []

@@ -27,11 +27,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .evidence import EvidenceConfig, find_passages, longest
+from .evidence import EvidenceConfig, Passage, find_passages, longest
 from .lsh import candidate_pairs, lsh_params
 from .codepoints import encode
 from .minhash import sign_encoded
 from .normalize import normalize
+from .shingle import ShingleKind
 from .scan import ScanResult
 
 
@@ -46,6 +47,9 @@ class PartialConfig:
     window_words: int = 30
     stride_words: int = 10
     shingle_size: int = 5
+    #: char: shingles of characters; word: of words (``shingle_size=1`` is a
+    #: bag of words, which word-shuffled copies keep)
+    shingle_kind: ShingleKind = "char"
     num_perm: int = 64
     seed: int = 1
     lsh_threshold: float = 0.5
@@ -60,12 +64,7 @@ def windows(normalized: str, size: int, stride: int) -> list[str]:
     """Overlapping windows of ``size`` words every ``stride`` words; a text
     shorter than one window is one window."""
     words = normalized.split(" ") if normalized else []
-    if len(words) <= size:
-        return [normalized] if normalized else []
-    starts = list(range(0, len(words) - size + 1, stride))
-    if starts[-1] + size < len(words):
-        starts.append(len(words) - size)  # the tail is covered too
-    return [" ".join(words[s : s + size]) for s in starts]
+    return [" ".join(words[s : s + size]) for s in _window_starts(len(words), size, stride)]
 
 
 def window_candidates(normalized: list[str], cfg: PartialConfig = PartialConfig()) -> np.ndarray:
@@ -76,12 +75,12 @@ def window_candidates(normalized: list[str], cfg: PartialConfig = PartialConfig(
         texts: list[str] = []
         for d, text in enumerate(normalized[start : start + WINDOW_BATCH], start):
             for w in windows(text, cfg.window_words, cfg.stride_words):
-                if len(w) >= cfg.shingle_size:
+                if len(w if cfg.shingle_kind == "char" else w.split(" ")) >= cfg.shingle_size:
                     texts.append(w)
                     owners.append(d)
         # signatures only: the windows' shingle sets would take several
         # times the memory of the documents' own
-        sigs, _ = sign_encoded(*encode(texts), cfg.shingle_size, "char", cfg.num_perm, cfg.seed)
+        sigs, _ = sign_encoded(*encode(texts), cfg.shingle_size, cfg.shingle_kind, cfg.num_perm, cfg.seed)
         signatures.append(sigs)
     if not owners:
         return np.empty((0, 2), dtype=np.int64)
@@ -191,3 +190,136 @@ def compare(
         "containment": [round(cont[0], 6), round(cont[1], 6)],
         "passages": passage_objects(text_a, oa, ob, found=found),
     }
+
+
+@dataclass(frozen=True)
+class BagConfig:
+    """Bag-of-words window alignment (defaults measured on araplagdet-dev)."""
+
+    #: windows of the first text (the suspicious / copying side)
+    window_words: int = 30
+    #: windows of the second text: wider, because a shuffled passage of 90
+    #: words spreads a 30-word window's words over all 90
+    context_words: int = 100
+    stride_words: int = 10
+    #: words this short (particles, prepositions) do not count as shared
+    min_word: int = 3
+    #: share of a first-text window's distinct words found in the other window
+    min_share: float = 0.5
+    #: shorter regions (words, in the first text) are not reported
+    min_words: int = 20
+
+
+@dataclass(frozen=True)
+class WordWindows:
+    """One text's overlapping word windows as sets of word numbers: built
+    once per document, compared with many (the numbers come from a
+    vocabulary shared by every text compared)."""
+
+    ids: np.ndarray  # word number per word, -1 for words shorter than min_word
+    starts: np.ndarray  # first word of each window
+    rows: np.ndarray  # (window, word number) incidence, one entry per distinct word
+    cols: np.ndarray
+    sizes: np.ndarray  # distinct words per window
+
+    @classmethod
+    def of(cls, normalized: str, vocab: dict[str, int], cfg: "BagConfig", size: int) -> "WordWindows":
+        """Windows of ``size`` words (``cfg.window_words`` for a first text,
+        ``cfg.context_words`` for a second)."""
+        words = normalized.split(" ") if normalized else []
+        ids = np.array([vocab.setdefault(w, len(vocab)) if len(w) >= cfg.min_word else -1 for w in words], dtype=np.int64)
+        starts = np.array(_window_starts(len(words), size, cfg.stride_words), dtype=np.int64)
+        rows, cols = [], []
+        for n, s in enumerate(starts.tolist()):
+            distinct = np.unique(ids[s : s + size])
+            distinct = distinct[distinct >= 0]
+            rows.append(np.full(len(distinct), n, dtype=np.int64))
+            cols.append(distinct)
+        cat = (lambda xs: np.concatenate(xs) if xs else np.empty(0, dtype=np.int64))
+        rows_a, cols_a = cat(rows), cat(cols)
+        return cls(ids, starts, rows_a, cols_a, np.bincount(rows_a, minlength=len(starts)))
+
+    def matrix(self, vocab_size: int):
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix(
+            (np.ones(len(self.rows), dtype=np.int32), (self.rows, self.cols)), shape=(len(self.starts), vocab_size)
+        )
+
+
+def bow_passages(a: WordWindows, b: WordWindows, vocab_size: int, cfg: "BagConfig") -> list[Passage]:
+    """Passages shared as bags of words: word-shuffled copies, which defeat
+    every shingle longer than a word and every order-keeping alignment.
+
+    ``a``'s windows have ``cfg.window_words`` words, ``b``'s the wider
+    ``cfg.context_words``. Window pairs where ``min_share`` of ``a``'s
+    window's distinct words are in ``b``'s (one sparse matrix product) are
+    joined into regions when their windows overlap in both texts; each region
+    is trimmed to its first and last word found in the other side's region.
+    ``similarity`` is the best window pair's share.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if len(a.starts) == 0 or len(b.starts) == 0:
+        return []
+    shared = (a.matrix(vocab_size) @ b.matrix(vocab_size).T).tocoo()
+    size_a = a.sizes[shared.row]
+    share = np.divide(shared.data, size_a, out=np.zeros(len(shared.data)), where=size_a > 0)
+    hit = share >= cfg.min_share
+    ra, rb, rs = shared.row[hit], shared.col[hit], share[hit]
+    if len(ra) == 0:
+        return []
+    # window pairs are joined when both their windows overlap
+    key = {(i, j): n for n, (i, j) in enumerate(zip(ra.tolist(), rb.tolist()))}
+    reach_a = max(1, -(-cfg.window_words // cfg.stride_words) - 1)
+    reach_b = max(1, -(-cfg.context_words // cfg.stride_words) - 1)
+    left, right = [], []
+    for (i, j), n in key.items():
+        for di in range(0, reach_a + 1):
+            for dj in range(-reach_b, reach_b + 1):
+                if (di, dj) > (0, 0) and (m := key.get((i + di, j + dj))) is not None:
+                    left.append(n)
+                    right.append(m)
+    graph = csr_matrix((np.ones(len(left)), (left, right)), shape=(len(key), len(key)))
+    _, labels = connected_components(graph, directed=False)
+    n_a, n_b = len(a.ids), len(b.ids)
+    out = []
+    for members in np.split(np.argsort(labels, kind="stable"), np.flatnonzero(np.diff(np.sort(labels))) + 1):
+        wa, wb = a.starts[ra[members]], b.starts[rb[members]]
+        a0, a1 = int(wa.min()), min(n_a, int(wa.max()) + cfg.window_words)
+        b0, b1 = int(wb.min()), min(n_b, int(wb.max()) + cfg.context_words)
+        ta0, ta1 = _densest(a.ids[a0:a1], b.ids[b0:b1])
+        tb0, tb1 = _densest(b.ids[b0:b1], a.ids[a0 + ta0 : a0 + ta1])
+        if ta1 - ta0 >= cfg.min_words and tb1 > tb0:
+            out.append(Passage((a0 + ta0, a0 + ta1), (b0 + tb0, b0 + tb1), float(rs[members].max())))
+    out.sort(key=lambda p: (p.a_words, p.b_words))
+    return out
+
+
+def _densest(ids: np.ndarray, other: np.ndarray) -> tuple[int, int]:
+    """The stretch of ``ids`` where words found in ``other`` outnumber the
+    others the most (maximum-sum run, +1 found, -1 not found, 0 for short
+    words): a region's windows reach up to a window beyond the shared
+    passage, and this trims them back to its edges."""
+    weight = np.where(ids < 0, 0, np.where(np.isin(ids, other), 1, -1))
+    best, best_span, total, start = 0, (0, 0), 0, 0
+    for k, w in enumerate(weight.tolist()):
+        if total <= 0:
+            total, start = 0, k
+        total += w
+        if total > best:
+            best, best_span = total, (start, k + 1)
+    return best_span
+
+
+def _window_starts(n: int, size: int, stride: int) -> list[int]:
+    """First word of each window (the tail is covered by a last window)."""
+    if n == 0:
+        return []
+    if n <= size:
+        return [0]
+    starts = list(range(0, n - size + 1, stride))
+    if starts[-1] + size < n:
+        starts.append(n - size)
+    return starts
