@@ -30,8 +30,9 @@ Defaults (README, "Evidence and partial duplicates"): ``seed_words=3``,
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
+
+import numpy as np
 
 from .normalize import OffsetMap, normalize_with_offsets
 from .shingle import shingles
@@ -70,53 +71,75 @@ class Words:
     """The words of a normalized text and their character spans."""
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: np.ndarray
+    ends: np.ndarray
 
     @classmethod
     def of(cls, normalized: str) -> "Words":
-        starts, ends, pos = [], [], 0
-        for word in normalized.split(" ") if normalized else []:
-            starts.append(pos)
-            ends.append(pos + len(word))
-            pos += len(word) + 1
-        return cls(normalized, tuple(starts), tuple(ends))
+        if not normalized:
+            return cls(normalized, np.empty(0, np.int64), np.empty(0, np.int64))
+        spaces = np.flatnonzero(np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32) == 0x20)
+        starts = np.concatenate(([0], spaces + 1)).astype(np.int64)
+        ends = np.concatenate((spaces, [len(normalized)])).astype(np.int64)
+        return cls(normalized, starts, ends)
 
     def __len__(self) -> int:
         return len(self.starts)
 
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Character span of words ``[i, j)``."""
-        return self.starts[i], self.ends[j - 1]
+        return int(self.starts[i]), int(self.ends[j - 1])
 
     def words(self, i: int, j: int) -> list[str]:
         s, e = self.span(i, j)
         return self.text[s:e].split(" ")
 
 
+def _gram_keys(text: str, n: int) -> np.ndarray:
+    """One 64-bit key per run of ``n`` consecutive words (equal runs, equal
+    keys; distinct runs collide with negligible probability). Python's str
+    hash is salted per process, which is harmless: keys are only compared
+    within one call."""
+    words = text.split(" ") if text else []
+    if len(words) < n:
+        return np.empty(0, dtype=np.int64)
+    h = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
+    key = np.zeros(len(words) - n + 1, dtype=np.int64)
+    for t in range(n):
+        key = key * np.int64(0x100000001B3) + h[t : len(h) - n + 1 + t]  # wraps mod 2^64
+    return key
+
+
 def exact_runs(wa: Words, wb: Words, seed_words: int) -> list[tuple[int, int, int, int]]:
-    """Maximal runs of equal words ``(a0, a1, b0, b1)`` grown from seeds."""
+    """Maximal runs of equal words ``(a0, a1, b0, b1)`` grown from seeds.
+
+    A seed is word ``i`` of ``a`` and word ``j`` of ``b`` opening the same
+    ``seed_words`` words; seeds ``(i, j)``, ``(i+1, j+1)``, ... are one run.
+    Vectorized: sorting the keys replaces a dictionary per pair.
+    """
     n = seed_words
-    la, lb = wa.text.split(" ") if wa.text else [], wb.text.split(" ") if wb.text else []
-    where: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for j in range(len(lb) - n + 1):
-        where[tuple(lb[j : j + n])].append(j)
-    # seed (i, j) continues the run that ended at (i-1, j-1)
-    open_runs: dict[int, list[int]] = {}  # diagonal j - i -> [a0, a1, b0, b1]
-    runs: list[list[int]] = []
-    for i in range(len(la) - n + 1):
-        hits = where.get(tuple(la[i : i + n]), ())
-        if len(hits) > MAX_SEED_OCCURRENCES:
-            continue
-        for j in hits:
-            run = open_runs.get(j - i)
-            if run is not None and run[1] >= i + n - 1:
-                run[1], run[3] = i + n, j + n
-            else:
-                run = [i, i + n, j, j + n]
-                open_runs[j - i] = run
-                runs.append(run)
-    return sorted(tuple(r) for r in runs)  # type: ignore[misc]
+    ka, kb = _gram_keys(wa.text, n), _gram_keys(wb.text, n)
+    if len(ka) == 0 or len(kb) == 0:
+        return []
+    order = np.argsort(kb, kind="stable")
+    sorted_b = kb[order]
+    lo, hi = np.searchsorted(sorted_b, ka, "left"), np.searchsorted(sorted_b, ka, "right")
+    count = hi - lo
+    count[count > MAX_SEED_OCCURRENCES] = 0  # stock phrases seed nothing
+    if not count.any():
+        return []
+    i = np.repeat(np.arange(len(ka), dtype=np.int64), count)
+    first = np.repeat(lo, count)
+    within = np.arange(len(i), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+    j = order[first + within]
+    diag = j - i
+    by = np.lexsort((i, diag))
+    i, diag = i[by], diag[by]
+    breaks = np.flatnonzero((np.diff(diag) != 0) | (np.diff(i) != 1)) + 1
+    run_start = np.concatenate(([0], breaks))
+    run_end = np.concatenate((breaks, [len(i)])) - 1
+    a0, a1, d = i[run_start], i[run_end] + n, diag[run_start]
+    return sorted(zip(a0.tolist(), a1.tolist(), (a0 + d).tolist(), (a1 + d).tolist()))
 
 
 def chain_runs(runs: list[tuple[int, int, int, int]], gap: int) -> list[tuple[int, int, int, int]]:
