@@ -94,5 +94,19 @@ def test_bad_input_exits_2_with_a_clear_message(files, tmp_path):
 def test_help_explains_every_option():
     result = runner.invoke(app, ["explain", "--help"])
     assert result.exit_code == 0
-    for option in ("--json", "--threshold", "--width", "--quiet", "Example"):
+    for option in ("--json", "--db", "--threshold", "--width", "--quiet", "Example"):
         assert option in result.stdout
+
+
+def test_two_ids_of_an_index(files, tmp_path):
+    db = tmp_path / "desk.db"
+    added = runner.invoke(app, ["index", "add", "--db", str(db), files["wire"][0], files["local"][0], "-q"])
+    assert added.exit_code == 0, added.stderr
+    by_file = json.loads(runner.invoke(app, ["explain", files["wire"][0], files["local"][0], "--json", "-q"]).stdout)
+    result = runner.invoke(app, ["explain", "--db", str(db), files["wire"][0], files["local"][0], "--json", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == by_file  # ids of files added by path are their paths
+    missing = runner.invoke(app, ["explain", "--db", str(db), files["wire"][0], "nope"])
+    assert missing.exit_code == 2 and "'nope': not in the index" in missing.stderr
+    no_db = runner.invoke(app, ["explain", "--db", str(tmp_path / "none.db"), "a", "b"])
+    assert no_db.exit_code == 2 and "no such index" in no_db.stderr

@@ -1,5 +1,8 @@
 """``dedup explain A B``: why two stories match, readable in a terminal.
 
+``A`` and ``B`` are text files (or ``-``), or with ``--db`` two ids of an
+index (:class:`dedup.index.Index`).
+
 A thin shell over :func:`dedup.passages.compare`. ``--json`` prints its
 object; the default is a plain-text layout made for Arabic in terminals.
 Terminals do not apply the Unicode bidi algorithm reliably (many print every
@@ -27,6 +30,22 @@ import typer
 from .cli import Quiet, Threshold, app, fail, log, write_output
 
 RLM = "\u200f"
+
+
+def read_stored(db: Path, ids: tuple[str, str]) -> list[tuple[str, str]]:
+    """``(id, original text)`` of two documents of an index (``--db``)."""
+    from .index import Index
+    from .inputs import InputError
+
+    try:
+        with Index.open(db, readonly=True) as index:
+            docs = [index.get_document(doc_id) for doc_id in ids]
+    except InputError as err:
+        raise fail(str(err)) from None
+    for doc_id, doc in zip(ids, docs):
+        if doc is None:
+            raise fail(f"{doc_id!r}: not in the index {db}")
+    return [(doc.id, doc.text) for doc in docs if doc is not None]
 
 
 def read_text(arg: str) -> tuple[str, str]:
@@ -78,8 +97,16 @@ def render(name_a: str, name_b: str, text_b: str, explained: dict, width: int) -
 
 @app.command()
 def explain(
-    first: Annotated[str, typer.Argument(help="The first story: a text file, or - for text on stdin.", show_default=False)],
-    second: Annotated[str, typer.Argument(help="The second story: a text file, or - for text on stdin.", show_default=False)],
+    first: Annotated[
+        str, typer.Argument(help="The first story: a text file, - for text on stdin, or an id with --db.", show_default=False)
+    ],
+    second: Annotated[
+        str, typer.Argument(help="The second story: a text file, - for text on stdin, or an id with --db.", show_default=False)
+    ],
+    db: Annotated[
+        Optional[Path],
+        typer.Option("--db", help="Read the two stories by id from this index (dedup index add), e.g. desk.db."),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the evidence as JSON (relation, jaccard, containment, passages).")
     ] = False,
@@ -104,13 +131,17 @@ def explain(
         dedup explain wire.txt local.txt --json
 
         cat local.txt | dedup explain wire.txt -
+
+        dedup explain --db desk.db wire-0042 local-0917
     """
     from .passages import compare
 
-    if first == "-" and second == "-":
+    if db is not None:
+        (name_a, text_a), (name_b, text_b) = read_stored(db, (first, second))
+    elif first == "-" and second == "-":
         raise fail("only one of the two stories can come from stdin")
-    name_a, text_a = read_text(first)
-    name_b, text_b = read_text(second)
+    else:
+        (name_a, text_a), (name_b, text_b) = read_text(first), read_text(second)
     explained = compare(text_a, text_b, threshold)
     log(f"dedup: {name_a} / {name_b}: {explained['relation']}, {len(explained['passages'])} passages", quiet)
     if as_json:
