@@ -1,7 +1,8 @@
 """Passage-level measurements: PAN measures on araplagdet-dev, partial
 duplicates on wirecopy-dev.
 
-    python benchmarks/passages.py araplagdet   # PAN precision/recall/granularity/plagdet
+    python benchmarks/passages.py araplagdet [--no-bow] [--min 120] [--gap 1000]
+                                               # PAN precision/recall/granularity/plagdet
     python benchmarks/passages.py wirecopy     # partial recall, partial pairs clustered
     python benchmarks/passages.py gaps         # passages per duplicate pair vs gap tolerance
 
@@ -10,8 +11,9 @@ window indexes (:func:`dedup.passages.window_candidates`: char-5 windows, and
 bag-of-words windows for word-shuffled reuse); each (suspicious, source)
 candidate is aligned with :func:`dedup.evidence.find_passages` (order-keeping,
 rapidfuzz) and :func:`dedup.passages.bow_passages` (bags of words); the
-passages are mapped to original offsets and detections of one pair that lie
-within ``MERGE_GAP`` characters of each other in both documents are merged
+passages of at least ``MIN_PASSAGE`` normalized characters are mapped to
+original offsets and detections of one pair that lie within ``MERGE_GAP``
+characters of each other in both documents are merged
 (PAN's granularity counts every piece). Per obfuscation type, recall and
 granularity use that type's cases; precision uses the detections that detect
 a case of that type (a detection detecting no case counts only overall).
@@ -46,9 +48,7 @@ BOW_INDEX = PartialConfig(shingle_kind="word", shingle_size=1, lsh_threshold=0.4
 #: order-keeping passages shorter than this (normalized chars) are not reported
 MIN_PASSAGE = 120
 #: detections of one pair this close in both documents are one detection
-MERGE_GAP = 250
-#: which aligner produced each detection before merging (for the analysis)
-ORIGIN: dict = {}
+MERGE_GAP = 1000
 
 
 def load_araplagdet(root: Path = ARAPLAGDET) -> tuple[list[dict], list[dict]]:
@@ -123,24 +123,24 @@ def detect(docs: list[dict], use_bow: bool = True, min_passage: int = MIN_PASSAG
                 bags[r] = WordWindows.of(normalized[r], vocab, bag_cfg, bag_cfg.context_words)
     detections = []
     for s, r in cross:
-        found = [(p, "order") for p, _, _ in find_passages(normalized[s], normalized[r], cfg)]
+        found = [p for p, _, _ in find_passages(normalized[s], normalized[r], cfg)]
         if use_bow:
-            found += [(p, "bow") for p in bow_passages(bags[s], bags[r], len(vocab), bag_cfg)]
+            found += bow_passages(bags[s], bags[r], len(vocab), bag_cfg)
         if not found:
             continue
         ws, wr = Words.of(normalized[s]), Words.of(normalized[r])
+        found = [p for p in found if ws.span(*p.a_words)[1] - ws.span(*p.a_words)[0] >= min_passage]
         om_s, om_r = offset_map(s), offset_map(r)
-        for p, how in found:
+        for p in found:
             a = original_span(om_s, ws, p.a_words)
             b = original_span(om_r, wr, p.b_words)
             detections.append(Span(docs[s]["id"], docs[r]["id"], a, b))
-            ORIGIN[detections[-1]] = how
     timings["align"] = time.perf_counter() - t
     timings["candidate_pairs"] = len(cross)
     return merge(detections, gap), timings
 
 
-def araplagdet(use_bow: bool = True) -> dict:
+def araplagdet(use_bow: bool = True, min_passage: int = MIN_PASSAGE, gap: int = MERGE_GAP) -> dict:
     docs, raw = load_araplagdet()
     cases = [
         Span(c["suspicious_id"], c["source_id"], (c["this_offset"], c["this_offset"] + c["this_length"]),
@@ -148,8 +148,8 @@ def araplagdet(use_bow: bool = True) -> dict:
         for c in raw
     ]
     obfuscation = {s: c["obfuscation"] for s, c in zip(cases, raw)}
-    detections, timings = detect(docs, use_bow)
-    out = {"overall": measures(cases, detections), "timings": timings}
+    detections, timings = detect(docs, use_bow, min_passage, gap)
+    out = {"parameters": {"bag_of_words": use_bow, "min_passage": min_passage, "merge_gap": gap}, "overall": measures(cases, detections), "timings": timings}
     for kind in sorted(set(obfuscation.values())):
         of_kind = [s for s in cases if obfuscation[s] == kind]
         attributed = [r for r in detections if any(detects(r, s) for s in of_kind)]
@@ -242,7 +242,12 @@ def gaps() -> dict:
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "araplagdet"
     if what == "araplagdet":
-        result = araplagdet(use_bow="--no-bow" not in sys.argv)
+        args = sys.argv[2:]
+
+        def opt(name: str, default: int) -> int:
+            return int(args[args.index(name) + 1]) if name in args else default
+
+        result = araplagdet("--no-bow" not in args, opt("--min", MIN_PASSAGE), opt("--gap", MERGE_GAP))
     elif what == "wirecopy":
         result = wirecopy()
     elif what == "gaps":
