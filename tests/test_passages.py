@@ -127,7 +127,7 @@ def test_window_candidates_are_sorted_unique_document_pairs(corpus):
 def test_word_shuffled_passage_is_found_as_a_bag_of_words(corpus):
     """Shuffled words defeat the order-keeping alignment; the bag-of-words
     windows find the passage, located in both texts to within a window or so."""
-    from dedup.evidence import Words, find_passages
+    from dedup.evidence import find_passages
     from dedup.passages import BagConfig, WordWindows, bow_passages
 
     docs, _ = corpus
