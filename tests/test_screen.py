@@ -108,12 +108,14 @@ def test_add_makes_each_new_document_visible_to_the_next_line(tmp_path):
     assert got[0]["verdict"] == got[1]["verdict"] == "new"
     assert got[2]["verdict"] in ("near_duplicate", "update") and [m["id"] for m in got[2]["matches"]] == ["a"]
     assert got[2]["matches"][0]["relation"] == got[2]["verdict"]
-    assert got[3]["verdict"] == "duplicate" and got[3]["matches"][0] == {
+    match = got[3]["matches"][0]
+    assert got[3]["verdict"] == "duplicate" and {k: match[k] for k in ("id", "similarity", "relation", "reason")} == {
         "id": "b",
         "similarity": 1.0,
         "relation": "duplicate",
         "reason": None,
     }
+    assert match["containment"] == [1.0, 1.0] and len(match["passages"]) == 1
     with Index.open(db) as index:
         assert index.ids() == ["a", "b"]
     # same input, same bytes (a fresh store gives the same verdicts)

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .index import Index, Match, match_object
+from .index import Index, Match, match_object, matched
 from .inputs import Document, JsonlFields, Problem, check_paths, read_documents
 from .report import TOOL, config_parameters
 from .scan import ScanConfig, collect, scan
 
-CHECK_SCHEMA_VERSION = "1.0"
+CHECK_SCHEMA_VERSION = "1.1"  # 1.1: matches carry containment and passages
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -140,7 +140,7 @@ def _check_with(
         if not isinstance(screening, Problem):  # too short: among_new reports it
             found_here.extend((m, "corpus") for m in screening.matches)
     for (a, b), verdict in zip(among_new.pairs.tolist(), among_new.pair_verdicts):
-        found[b].append((Match(documents[a].id, verdict), "new"))
+        found[b].append((matched(documents[a].id, verdict, documents[b].text, documents[a].text), "new"))
     result = CheckResult(index.config, against, len(documents), len(index), problems=[*problems, *among_new.problems])
     for doc, matches in zip(documents, found):
         if matches:

@@ -53,6 +53,7 @@ import orjson
 
 from .inputs import Document, InputError, JsonlFields, Problem, parse_jsonl_line
 from .codepoints import decode, normalize_encoded
+from .evidence import pair_evidence
 from .minhash import hash_encoded, sign_encoded
 from .report import config_parameters
 from .scan import ScanConfig
@@ -147,16 +148,34 @@ class Match:
 
     id: str
     verdict: Verdict
+    #: shared passages (dedup.evidence): ``a`` spans the screened document's
+    #: original text, ``b`` this match's
+    passages: tuple[dict, ...] = ()
+
+
+def matched(doc_id: str, verdict: Verdict, text: str, match_text: str) -> Match:
+    """A match with its evidence: the passages ``text`` shares with ``match_text``."""
+    return Match(doc_id, verdict, tuple(pair_evidence(text, match_text)["passages"]))
 
 
 def match_object(match: Match, **context: Any) -> dict:
     """The JSON form of one match, for every command that reports matches
-    (screen, check): the one place to extend with more evidence.
+    (screen, check): relation, exact Jaccard (``similarity``), containment
+    both ways (screened document in the match, match in the screened
+    document) and the shared passages in original-text offsets.
 
     ``context`` adds fields (check says whether the match is in the corpus or
     among the new documents)."""
     v = match.verdict
-    return {"id": match.id, "similarity": round(float(v.jaccard), 6), "relation": v.relation, "reason": v.reason, **context}
+    return {
+        "id": match.id,
+        "similarity": round(float(v.jaccard), 6),
+        "relation": v.relation,
+        "reason": v.reason,
+        "containment": [round(float(c), 6) for c in v.containment],
+        "passages": list(match.passages),
+        **context,
+    }
 
 
 @dataclass(frozen=True)
@@ -572,7 +591,7 @@ class Index:
         for j, (row, x) in enumerate(zip(rows, inter), start=1):
             verdict = judge(texts[0], texts[j], x, sizes[0], sizes[j], cfg.verdict)
             if verdict.is_duplicate:
-                matches.append(Match(row[1], verdict))
+                matches.append(matched(row[1], verdict, batch.documents[i].text, _unpack(blobs[row[0]])))
         matches.sort(key=lambda m: (-m.verdict.jaccard, m.id))
         return matches
 
