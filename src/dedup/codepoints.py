@@ -94,3 +94,92 @@ def normalize_encoded(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 def normalize_many(texts: list[str]) -> list[str]:
     """:func:`dedup.normalize.normalize` of each text, batch-compiled."""
     return decode(*normalize_encoded(texts))
+
+
+@njit(cache=True)
+def _word_bounds(cps, lo, hi, starts, ends):
+    """Word start and end positions of normalized text ``cps[lo:hi]`` (words
+    are separated by single spaces); returns the number of words."""
+    if hi == lo:
+        return 0
+    nw = 0
+    starts[0] = lo
+    for t in range(lo, hi):
+        if cps[t] == _SPACE:
+            ends[nw] = t
+            nw += 1
+            starts[nw] = t + 1
+    ends[nw] = hi
+    return nw + 1
+
+
+@njit(cache=True)
+def _window_plan(nw, size, stride, first):
+    """First word of each window, as :func:`dedup.passages._window_starts`;
+    written to ``first``, returns how many."""
+    if nw == 0:
+        return 0
+    if nw <= size:
+        first[0] = 0
+        return 1
+    c = 0
+    for s in range(0, nw - size + 1, stride):
+        first[c] = s
+        c += 1
+    if first[c - 1] + size < nw:
+        first[c] = nw - size
+        c += 1
+    return c
+
+
+@njit(cache=True)
+def _windows(cps, offsets, size, stride, min_chars):
+    n = offsets.size - 1
+    longest = 1
+    for d in range(n):
+        longest = max(longest, offsets[d + 1] - offsets[d] + 1)
+    starts = np.empty(longest, dtype=np.int64)
+    ends = np.empty(longest, dtype=np.int64)
+    first = np.empty(longest + 1, dtype=np.int64)
+    # pass 1: how many windows and code points
+    count = 0
+    total = 0
+    for d in range(n):
+        nw = _word_bounds(cps, offsets[d], offsets[d + 1], starts, ends)
+        for w in range(_window_plan(nw, size, stride, first)):
+            length = ends[min(first[w] + size, nw) - 1] - starts[first[w]]
+            if length >= min_chars:
+                count += 1
+                total += length
+    out = np.empty(total, dtype=np.uint32)
+    out_off = np.zeros(count + 1, dtype=np.int64)
+    owner = np.empty(count, dtype=np.int64)
+    c = 0
+    pos = 0
+    for d in range(n):
+        nw = _word_bounds(cps, offsets[d], offsets[d + 1], starts, ends)
+        for w in range(_window_plan(nw, size, stride, first)):
+            lo, hi = starts[first[w]], ends[min(first[w] + size, nw) - 1]
+            if hi - lo >= min_chars:
+                out[pos : pos + hi - lo] = cps[lo:hi]
+                pos += hi - lo
+                owner[c] = d
+                c += 1
+                out_off[c] = pos
+    return out, out_off, owner
+
+
+def word_windows(
+    cps: np.ndarray, offsets: np.ndarray, size: int, stride: int, min_chars: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Word windows of an encoded batch of normalized texts, encoded in turn:
+    ``(cps, offsets, owner)``, window ``w`` belonging to text ``owner[w]``.
+
+    The same windows as :func:`dedup.passages.windows` (``size`` words every
+    ``stride`` words, a last one over the tail), without a Python string per
+    window: a scan of a million articles cuts ~15 million of them. Windows
+    shorter than ``min_chars`` code points are left out (too short to
+    shingle)."""
+    if size < 1 or stride < 1:
+        raise ValueError(f"window size and stride must be >= 1 word, got {size} and {stride}")
+    return _windows(cps, offsets, size, stride, min_chars)

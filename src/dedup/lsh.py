@@ -108,3 +108,154 @@ def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, ids: np.ndarr
         return np.empty((0, 2), dtype=np.int64)
     unique = np.unique(np.concatenate(keys))
     return np.stack([unique // n, unique % n], axis=1) if n else np.empty((0, 2), dtype=np.int64)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_PRIME = np.uint64(0x100000001B3)
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """``(n, bands)`` int64 keys in ``[0, 2^63)``: band number and the band's
+    values hashed together (FNV-style multiply-xor, then MurmurHash3 fmix64).
+
+    Equal bands give equal keys, so grouping by key finds every pair
+    ``MinHashLSH`` would (plus, with probability ~2^-63 a pair, a spurious one
+    that exact verification rejects). 63 bits because SQLite integers are
+    signed (the index stores these keys)."""
+    n = signatures.shape[0]
+    sig = signatures[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    with np.errstate(over="ignore"):
+        h = np.repeat(((np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _GOLDEN)[None, :], n, axis=0)
+        for r in range(rows):
+            h ^= sig[:, :, r]
+            h *= _PRIME
+        h ^= h >> _S33
+        h *= _M1
+        h ^= h >> _S33
+        h *= _M2
+        h ^= h >> _S33
+    return (h >> np.uint64(1)).astype(np.int64)
+
+
+@njit(cache=True)
+def _packed_runs(packed, low_bits):
+    """Runs of equal high bits in sorted ``packed`` (key << low_bits | item):
+    the items of every run of two or more, and the runs' bounds in them."""
+    mask = (np.uint64(1) << np.uint64(low_bits)) - np.uint64(1)
+    shift = np.uint64(low_bits)
+    n = packed.size
+    total = 0
+    runs = 0
+    s = 0
+    while s < n:
+        e = s + 1
+        while e < n and (packed[e] >> shift) == (packed[s] >> shift):
+            e += 1
+        if e - s >= 2:
+            total += e - s
+            runs += 1
+        s = e
+    items = np.empty(total, dtype=np.int64)
+    bounds = np.zeros(runs + 1, dtype=np.int64)
+    p = 0
+    r = 0
+    s = 0
+    while s < n:
+        e = s + 1
+        while e < n and (packed[e] >> shift) == (packed[s] >> shift):
+            e += 1
+        if e - s >= 2:
+            for t in range(s, e):
+                items[p] = np.int64(packed[t] & mask)
+                p += 1
+            r += 1
+            bounds[r] = p
+        s = e
+    return items, bounds
+
+
+def key_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group items ``0..n-1`` by ``keys`` (one band's key per item):
+    ``(items, bounds)``, where ``items[bounds[r]:bounds[r+1]]`` are the items
+    (ascending) of the ``r``-th key shared by two or more items.
+
+    Key and item number are packed in one uint64 and sorted (numpy's
+    vectorized sort; no argsort, no second array), so a band of 15 million
+    window keys groups in about a second. Keys are truncated to the bits the
+    item number leaves; a truncation collision only adds a pair that the
+    candidate filter and exact verification judge like any other."""
+    n = len(keys)
+    low_bits = max(1, int(n - 1).bit_length()) if n else 1
+    packed = (keys.astype(np.uint64) << np.uint64(low_bits)) | np.arange(n, dtype=np.uint64)
+    packed.sort()
+    return _packed_runs(packed, low_bits)
+
+
+@njit(cache=True)
+def _owner_pairs(items, bounds, owner, keep):
+    """Pairs ``(owner[x], owner[y])``, smaller first, of kept items ``x, y``
+    in one run with different owners (repeats possible)."""
+    total = 0
+    for r in range(bounds.size - 1):
+        k = 0
+        for t in range(bounds[r], bounds[r + 1]):
+            if keep[items[t]]:
+                k += 1
+        total += k * (k - 1) // 2
+    left = np.empty(total, dtype=np.int64)
+    right = np.empty(total, dtype=np.int64)
+    p = 0
+    for r in range(bounds.size - 1):
+        for x in range(bounds[r], bounds[r + 1]):
+            if not keep[items[x]]:
+                continue
+            for y in range(x + 1, bounds[r + 1]):
+                if not keep[items[y]]:
+                    continue
+                i, j = owner[items[x]], owner[items[y]]
+                if i == j:
+                    continue
+                if i > j:
+                    i, j = j, i
+                left[p] = i
+                right[p] = j
+                p += 1
+    return left[:p], right[:p]
+
+
+def run_pairs(items: np.ndarray, bounds: np.ndarray, owner: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """``(m, 2)`` owner pairs ``(i, j)``, ``i < j``, of the kept items that
+    share a run of :func:`key_runs` (not de-duplicated)."""
+    if keep is None:
+        keep = np.ones(len(owner), dtype=np.bool_)
+    left, right = _owner_pairs(items, bounds, owner, keep)
+    return np.stack([left, right], axis=1)
+
+
+@njit(cache=True)
+def _crowded(items, bounds, owner, limit, keep):
+    for r in range(bounds.size - 1):
+        s, e = bounds[r], bounds[r + 1]
+        if e - s <= limit:
+            continue
+        distinct = 1
+        for t in range(s + 1, e):
+            if owner[items[t]] != owner[items[t - 1]]:
+                distinct += 1
+        if distinct > limit:
+            for t in range(s, e):
+                keep[items[t]] = False
+
+
+def drop_crowded(runs: list[tuple[np.ndarray, np.ndarray]], owner: np.ndarray, limit: int) -> np.ndarray:
+    """Mask of the items none of whose runs holds more than ``limit``
+    distinct owners (``owner`` ascending with the item number, as windows
+    are numbered in document order): a window shared by that many documents
+    is boilerplate (a footer, a dateline), and would pair all of them."""
+    keep = np.ones(len(owner), dtype=np.bool_)
+    for items, bounds in runs:
+        _crowded(items, bounds, owner, limit, keep)
+    return keep

@@ -26,7 +26,8 @@ real Arabic documents.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numba import njit
@@ -167,17 +168,51 @@ def _max_doc(doc_off):
 
 
 @njit(cache=True)
-def _sign_batch(cps, doc_off, k, word_mode, a, b):
+def _count_distinct(hashes, m, table):
+    """Distinct values among ``hashes[:m]``: linear probing in ``table``
+    (a power of two at least twice ``m``, all zeros on entry and on exit).
+    The hashes are fmix64 outputs, so their low bits index well; 0 marks an
+    empty slot, and a hash equal to 0 is counted on the side."""
+    mask = table.size - 1
+    distinct = 0
+    zero = False
+    for s in range(m):
+        h = hashes[s]
+        if h == 0:
+            zero = True
+            continue
+        t = np.int64(h & np.uint64(mask))
+        while table[t] != 0 and table[t] != h:
+            t = (t + 1) & mask
+        if table[t] == 0:
+            table[t] = h
+            distinct += 1
+    for s in range(m):
+        h = hashes[s]
+        if h != 0:
+            t = np.int64(h & np.uint64(mask))
+            while table[t] != 0:
+                table[t] = 0
+                t = (t + 1) & mask
+    return distinct + (1 if zero else 0)
+
+
+@njit(cache=True)
+def _sign_batch(cps, doc_off, k, word_mode, a, b, distinct):
     n = doc_off.size - 1
     longest = _max_doc(doc_off)
     buf = np.empty(longest, dtype=np.uint64)
     starts = np.empty(longest if word_mode else 1, dtype=np.int64)
     ends = np.empty(longest if word_mode else 1, dtype=np.int64)
+    size = 1
+    while distinct and size < 2 * longest:
+        size *= 2
+    table = np.zeros(size, dtype=np.uint64)
     sigs = np.full((n, a.size), EMPTY, dtype=np.uint32)
     counts = np.empty(n, dtype=np.int64)
     for d in range(n):
         m = _fill_shingles(cps, doc_off[d], doc_off[d + 1], k, word_mode, buf, starts, ends)
-        counts[d] = m
+        counts[d] = _count_distinct(buf, m, table) if distinct else m
         _minhash(buf, m, a, b, sigs[d])
     return sigs, counts
 
@@ -212,18 +247,56 @@ class HashedDocs:
     ``hashes[offsets[i]:offsets[i+1]]`` is document ``i``'s sorted set of
     64-bit shingle hashes; a document with an empty set was too short to
     shingle and has an all-``EMPTY`` signature.
+
+    A large scan holds the sets of only the documents it verifies: then
+    ``sizes`` has every document's set size, ``rows[i]`` is the number of
+    document ``i``'s set in ``offsets`` (-1: not held), and ``fill`` shingles
+    documents whose sets are asked for later (:meth:`holding`).
     """
 
     signatures: np.ndarray
     hashes: np.ndarray
     offsets: np.ndarray
+    sizes: np.ndarray | None = None
+    rows: np.ndarray | None = None
+    fill: Callable[[np.ndarray], "HashedDocs"] | None = None
 
     @property
     def set_sizes(self) -> np.ndarray:
-        return np.diff(self.offsets)
+        return self.sizes if self.sizes is not None else np.diff(self.offsets)
+
+    def set_rows(self, docs: np.ndarray) -> np.ndarray:
+        """Where in ``offsets`` the sets of documents ``docs`` are."""
+        if self.rows is None:
+            return docs
+        rows = self.rows[docs]
+        if (rows < 0).any():
+            raise KeyError("shingle sets of some documents are not held; call holding() first")
+        return rows
+
+    def holding(self, docs: np.ndarray) -> "HashedDocs":
+        """These docs, with the sets of documents ``docs`` added if missing
+        (computed by ``fill``)."""
+        if self.rows is None:
+            return self
+        missing = docs[self.rows[docs] < 0]
+        if len(missing) == 0:
+            return self
+        if self.fill is None:
+            raise KeyError("shingle sets of some documents are not held and cannot be computed")
+        extra = self.fill(missing)
+        rows = self.rows.copy()
+        rows[missing] = np.arange(len(self.offsets) - 1, len(self.offsets) - 1 + len(missing))
+        return replace(
+            self,
+            hashes=np.concatenate([self.hashes, extra.hashes]),
+            offsets=np.concatenate([self.offsets, extra.offsets[1:] + self.offsets[-1]]),
+            rows=rows,
+        )
 
     def shingle_set(self, i: int) -> np.ndarray:
-        return self.hashes[self.offsets[i] : self.offsets[i + 1]]
+        r = int(self.set_rows(np.array([i]))[0])
+        return self.hashes[self.offsets[r] : self.offsets[r + 1]]
 
 
 def _check(k: int, kind: str) -> None:
@@ -242,16 +315,20 @@ def hash_encoded(cps: np.ndarray, offsets: np.ndarray, k: int, kind: ShingleKind
 
 
 def sign_encoded(
-    cps: np.ndarray, offsets: np.ndarray, k: int, kind: ShingleKind, num_perm: int, seed: int
+    cps: np.ndarray, offsets: np.ndarray, k: int, kind: ShingleKind, num_perm: int, seed: int, distinct: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Signatures only, and each text's number of shingles (0: too short).
+    """Signatures only, and each text's number of shingles (0: too short);
+    with ``distinct``, the number of distinct shingles (the exact set size).
 
     Equal to :func:`hash_encoded`'s signatures (MinHash ignores repeats), at
     about half the cost and without the 8 bytes per shingle the sets take.
+    ``distinct`` counts through a small hash table instead of sorting, so a
+    scan knows every set's size (what the candidate prefilter needs) without
+    keeping or sorting any set.
     """
     _check(k, kind)
     a, b = permutations(num_perm, seed)
-    return _sign_batch(cps, offsets, k, kind == "word", a, b)
+    return _sign_batch(cps, offsets, k, kind == "word", a, b, distinct)
 
 
 def hash_documents(normalized: list[str], k: int, kind: ShingleKind, num_perm: int, seed: int) -> HashedDocs:

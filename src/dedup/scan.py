@@ -1,26 +1,31 @@
 """The batch scan: documents -> verified near-duplicate clusters.
 
-One way through, one job a step: read -> normalize -> shingle+sign (compiled)
--> LSH candidates -> exact verification -> connected components -> member
-similarities. The CLI's ``dedup scan`` is a thin shell over :func:`scan`.
+One way through, one job a step: read (texts spooled to disk) -> normalize ->
+sign (compiled; signatures, set sizes and window band keys only) -> LSH
+candidates, pre-filtered on signatures band by band -> exact shingle sets of
+the documents in candidate pairs -> exact verification and verdicts ->
+clusters -> member similarities. The CLI's ``dedup scan`` is a thin shell over
+:func:`scan`. Memory is what a million documents allow: no document's text or
+exact set is held for the whole run (README, "Performance").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .cluster import Cluster, connected_components, hub_clusters
+from .codepoints import normalize_encoded, word_windows
 from .inputs import Document, InputError, Problem
-from .lsh import candidate_pairs, lsh_params
-from .codepoints import normalize_encoded
-from .minhash import HashedDocs, hash_encoded
+from .lsh import band_keys, drop_crowded, key_runs, lsh_params, run_pairs
+from .minhash import HashedDocs, hash_encoded, sign_encoded
 from .normalize import normalize
 from .shingle import ShingleKind
+from .spool import SpooledDocuments, text_of, texts_of
 from .verdict import Verdict, VerdictConfig, judge_pairs
-from .verify import estimated_jaccard, intersection_sizes, jaccard
+from .verify import estimated_jaccard, intersection_sizes, jaccard, plausible
 
 #: Documents normalized and hashed per compiled call (bounds peak memory of
 #: the concatenated code points and lets the progress bar move).
@@ -111,15 +116,20 @@ class ScoredCluster:
 @dataclass
 class ScanResult:
     config: ScanConfig
-    documents: list[Document]
+    documents: Sequence[Document]
     problems: list[Problem]
+    #: signatures and set sizes of every document; exact sets of those in
+    #: candidate pairs (others are shingled when asked for)
     hashed: HashedDocs
-    candidates: np.ndarray  # (m, 2) document numbers
+    candidates: np.ndarray  # (m, 2) document numbers verified exactly (after the prefilter)
     pairs: np.ndarray  # verified (k, 2)
     pair_jaccard: np.ndarray
     pair_estimate: np.ndarray
     pair_verdicts: list[Verdict] = field(default_factory=list)  # aligned with pairs
     clusters: list[ScoredCluster] = field(default_factory=list)
+    #: band collisions before the prefilter (a pair colliding in several
+    #: bands counts once a band)
+    band_collisions: int = 0
 
     @property
     def stats(self) -> dict:
@@ -152,19 +162,99 @@ def _concat(parts: list[HashedDocs], num_perm: int) -> HashedDocs:
     )
 
 
-def _sign_batch(texts: list[str], config: ScanConfig) -> HashedDocs:
+def _hash_texts(texts: list[str], config: ScanConfig) -> HashedDocs:
     cps, offsets = normalize_encoded(texts)
     return hash_encoded(cps, offsets, config.shingle_size, config.shingle_kind, config.num_perm, config.seed)
 
 
-#: The texts a forked signing worker reads (set before the fork, so workers
-#: inherit them instead of receiving them through a pipe).
-_FORKED_TEXTS: list[str] = []
+@dataclass(frozen=True)
+class _Signed:
+    """What the first pass keeps of a batch: signatures, exact set sizes and
+    the band keys of its containment windows (no sets, no texts)."""
+
+    signatures: np.ndarray
+    sizes: np.ndarray
+    #: (windows, bands) low 32 bits of each window band's key
+    window_keys: np.ndarray
+    #: document number (within the batch) of each window
+    window_owner: np.ndarray
 
 
-def _sign_forked(task: tuple[int, int, ScanConfig]) -> HashedDocs:
+def _window_config(config: ScanConfig):
+    from .passages import PartialConfig  # passages imports this module
+
+    w = config.containment_windows
+    return PartialConfig(window_words=w, stride_words=w)
+
+
+def _window_keys(cps: np.ndarray, offsets: np.ndarray, config: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Band keys of the containment windows of an encoded batch.
+
+    Kept instead of the windows' signatures: 14 keys of 4 bytes a window
+    against 64 slots of 4 bytes (a million articles cut ~15 million windows).
+    32 bits a key suffice: a chance key collision only adds a candidate that
+    the prefilter and exact verification judge like any other."""
+    if not config.containment_windows:
+        return np.empty((0, 0), dtype=np.uint32), np.empty(0, dtype=np.int32)
+    cfg = _window_config(config)
+    wcps, woffsets, owner = word_windows(cps, offsets, cfg.window_words, cfg.stride_words, cfg.shingle_size)
+    sigs, _ = sign_encoded(wcps, woffsets, cfg.shingle_size, cfg.shingle_kind, cfg.num_perm, cfg.seed)
+    bands, rows = lsh_params(cfg.lsh_threshold, cfg.num_perm)
+    return band_keys(sigs, bands, rows).astype(np.uint32), owner.astype(np.int32)
+
+
+def _sign_texts(texts: list[str], config: ScanConfig) -> _Signed:
+    cps, offsets = normalize_encoded(texts)
+    sigs, sizes = sign_encoded(
+        cps, offsets, config.shingle_size, config.shingle_kind, config.num_perm, config.seed, distinct=True
+    )
+    return _Signed(sigs, sizes, *_window_keys(cps, offsets, config))
+
+
+#: What forked workers run: ``(work, fetch)``, set before the fork so
+#: workers inherit it (and the texts ``fetch`` reads) instead of receiving
+#: it through a pipe.
+_FORKED: tuple = ()
+
+
+def _run_forked(task: tuple[int, int, ScanConfig]):
     start, stop, config = task
-    return _sign_batch(_FORKED_TEXTS[start:stop], config)
+    work, fetch = _FORKED
+    return work(fetch(start, stop), config)
+
+
+def _batches(
+    work: Callable,
+    fetch: Callable[[int, int], list[str]],
+    total: int,
+    config: ScanConfig,
+    progress: Callable[[int], None] | None,
+    jobs: int,
+    batch_size: int,
+) -> Iterator:
+    """``work(fetch(start, stop), config)`` for consecutive batches of
+    ``total`` texts, in order; ``jobs > 1`` runs batches in that many forked
+    processes. Results come back in input order, so they never depend on
+    ``jobs``."""
+    bounds = [(start, min(start + batch_size, total)) for start in range(0, total, batch_size)]
+    if jobs <= 1 or len(bounds) < 2:
+        for start, stop in bounds:
+            yield work(fetch(start, stop), config)
+            if progress:
+                progress(stop - start)
+        return
+    import multiprocessing
+
+    global _FORKED
+    _FORKED = (work, fetch)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(bounds))) as pool:
+            for (start, stop), part in zip(bounds, pool.imap(_run_forked, [(a, b, config) for a, b in bounds])):
+                yield part
+                if progress:
+                    progress(stop - start)
+    finally:
+        _FORKED = ()
 
 
 def sign(
@@ -174,38 +264,49 @@ def sign(
     jobs: int = 1,
     batch_size: int = BATCH_SIZE,
 ) -> HashedDocs:
-    """Normalize, shingle and sign raw texts in batches.
+    """Normalize, shingle and sign raw texts in batches, keeping every exact
+    shingle set (what a parameter sweep re-uses: :func:`cluster_signed`).
 
-    ``jobs > 1`` signs batches in that many forked processes (signing is
-    nearly all of a scan's CPU time and batches are independent); results
-    are put back in input order, so the output does not depend on ``jobs``.
+    ``jobs > 1`` signs batches in that many forked processes; the output does
+    not depend on ``jobs``.
     """
-    bounds = [(start, min(start + batch_size, len(texts))) for start in range(0, len(texts), batch_size)]
-    parts: list[HashedDocs] = []
-    if jobs <= 1 or len(bounds) < 2:
-        for start, stop in bounds:
-            parts.append(_sign_batch(texts[start:stop], config))
-            if progress:
-                progress(stop - start)
-        return _concat(parts, config.num_perm)
-    import multiprocessing
-
-    global _FORKED_TEXTS
-    _FORKED_TEXTS = texts
-    try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(bounds))) as pool:
-            for (start, stop), part in zip(bounds, pool.imap(_sign_forked, [(a, b, config) for a, b in bounds])):
-                parts.append(part)
-                if progress:
-                    progress(stop - start)
-    finally:
-        _FORKED_TEXTS = []
-    return _concat(parts, config.num_perm)
+    return _concat(list(_batches(_hash_texts, lambda a, b: texts[a:b], len(texts), config, progress, jobs, batch_size)), config.num_perm)
 
 
-def collect(items: Iterable[Document | Problem], strict: bool = False) -> tuple[list[Document], list[Problem]]:
-    """Split the input stream into usable documents and problems."""
-    documents: list[Document] = []
+def _first_pass(
+    documents: Sequence[Document],
+    config: ScanConfig,
+    progress: Callable[[int], None] | None,
+    jobs: int,
+    batch_size: int = BATCH_SIZE,
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
+    """Signatures, set sizes, window band keys (one array a batch) and window
+    owners of every document; signatures are written in place, not
+    concatenated, so they never exist twice."""
+    n = len(documents)
+    signatures = np.empty((n, config.num_perm), dtype=np.uint32)
+    sizes = np.empty(n, dtype=np.int64)
+    keys: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    start = 0
+    for part in _batches(
+        _sign_texts, lambda a, b: texts_of(documents, a, b), n, config, progress, jobs, batch_size
+    ):
+        stop = start + len(part.sizes)
+        signatures[start:stop] = part.signatures
+        sizes[start:stop] = part.sizes
+        keys.append(part.window_keys)
+        owners.append(part.window_owner + np.int32(start))
+        start = stop
+    owner = np.concatenate(owners) if owners else np.empty(0, dtype=np.int32)
+    return signatures, sizes, keys, owner
+
+
+def collect(items: Iterable[Document | Problem], strict: bool = False) -> tuple[SpooledDocuments, list[Problem]]:
+    """Split the input stream into usable documents and problems. The
+    documents' texts are spooled to an anonymous temporary file
+    (:mod:`dedup.spool`): a scan of a million articles could not hold them."""
+    documents = SpooledDocuments()
     problems: list[Problem] = []
     for item in items:
         if isinstance(item, Problem):
@@ -214,67 +315,168 @@ def collect(items: Iterable[Document | Problem], strict: bool = False) -> tuple[
             problems.append(item)
         else:
             documents.append(item)
+    documents.flush()
     return documents, problems
 
 
 def scan(
-    documents: list[Document],
+    documents: Sequence[Document],
     config: ScanConfig = ScanConfig(),
     problems: list[Problem] | None = None,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
     jobs: int = 1,
 ) -> ScanResult:
-    """Find verified near-duplicate clusters among ``documents``
-    (``jobs``: processes that sign, see :func:`sign`)."""
-    hashed = sign([d.text for d in documents], config, progress, jobs)
-    return cluster_signed(documents, hashed, config, problems, strict)
+    """Find verified near-duplicate clusters among ``documents``.
+
+    Two passes, so memory stays bounded at a million documents: the first
+    keeps only signatures, set sizes and window band keys (``jobs`` forked
+    processes sign); candidates are banded and pre-filtered on those; the
+    second shingles exactly only the documents of the surviving candidates.
+    """
+    signatures, sizes, keys, owner = _first_pass(documents, config, progress, jobs)
+    return _verify_and_cluster(documents, signatures, sizes, keys, owner, None, config, problems, strict)
 
 
 def cluster_signed(
-    documents: list[Document],
+    documents: Sequence[Document],
     hashed: HashedDocs,
     config: ScanConfig,
     problems: list[Problem] | None = None,
     strict: bool = False,
 ) -> ScanResult:
-    """The scan after signing: candidates, verification, clusters.
+    """The scan after :func:`sign` (every exact set at hand): candidates,
+    verification, clusters. Separate so that a parameter sweep can sign once
+    and vary the threshold."""
+    keys: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    for start in range(0, len(documents), BATCH_SIZE):
+        cps, offsets = normalize_encoded(texts_of(documents, start, min(start + BATCH_SIZE, len(documents))))
+        part_keys, part_owner = _window_keys(cps, offsets, config)
+        keys.append(part_keys)
+        owners.append(part_owner + np.int32(start))
+    owner = np.concatenate(owners) if owners else np.empty(0, dtype=np.int32)
+    return _verify_and_cluster(
+        documents, hashed.signatures, hashed.set_sizes, keys, owner, hashed, config, problems, strict
+    )
 
-    Separate so that a parameter sweep can sign once and vary the threshold.
-    """
-    problems = list(problems or [])
-    sizes = hashed.set_sizes
-    for i in np.flatnonzero(sizes == 0):
+
+def _too_short(documents: Sequence[Document], sizes: np.ndarray, config: ScanConfig, strict: bool) -> list[Problem]:
+    out = []
+    unit = "characters" if config.shingle_kind == "char" else "words"
+    for i in np.flatnonzero(sizes == 0).tolist():
         doc = documents[i]
-        unit = "characters" if config.shingle_kind == "char" else "words"
         problem = Problem(
             doc.origin, "too_short", f"{doc.origin}: fewer than {config.shingle_size} {unit} after normalization", doc.id
         )
         if strict:
             raise InputError(f"{problem.message} (--strict)")
-        problems.append(problem)
-    valid = np.flatnonzero(sizes > 0)
+        out.append(problem)
+    return out
+
+
+def candidates(
+    signatures: np.ndarray,
+    sizes: np.ndarray,
+    window_keys: list[np.ndarray],
+    window_owner: np.ndarray,
+    config: ScanConfig,
+) -> tuple[np.ndarray, int]:
+    """The pairs worth verifying exactly, and how many band collisions led
+    to them.
+
+    A pair collides in a band of the document signatures (datasketch's
+    ``MinHashLSH`` rule) or of two of their containment windows (outside
+    boilerplate windows; :func:`dedup.passages.window_candidates`'s rule);
+    then it must pass :func:`dedup.verify.plausible`. Chance collisions of
+    unrelated documents grow with the square of the corpus (~2·10^8 at a
+    million news articles); they are filtered band by band, so they are never
+    all held at once. Returns ``(m, 2)`` pairs ``i < j`` in order.
+    """
+    n = len(sizes)
+    valid = sizes > 0
+    rules = config.verdict
+    found: list[np.ndarray] = []
+    collisions = 0
+
+    def keep_plausible(pairs: np.ndarray) -> None:
+        nonlocal collisions
+        collisions += len(pairs)
+        found.append(pairs[plausible(signatures, sizes, pairs, rules.threshold, rules.containment)])
+
+    ids = np.flatnonzero(valid)
     bands, rows = config.bands_rows
-    candidates = candidate_pairs(hashed.signatures[valid], bands, rows, ids=valid)
-    normalized = _LazyNormalized(documents)
-    if config.containment_windows:
-        candidates = _with_containment_candidates(candidates, normalized, sizes, config.containment_windows)
+    if len(ids) >= 2:
+        for band in range(bands):
+            columns = signatures[:, band * rows : (band + 1) * rows]
+            keys = band_keys(columns if len(ids) == n else columns[ids], 1, rows)[:, 0]
+            keep_plausible(run_pairs(*key_runs(keys), ids))
+    if len(window_owner) >= 2:
+        runs = [key_runs(np.concatenate([k[:, band] for k in window_keys])) for band in range(window_keys[0].shape[1])]
+        keep = drop_crowded(runs, window_owner, _window_config(config).max_window_docs)
+        for items, bounds in runs:
+            pairs = run_pairs(items, bounds, window_owner, keep)
+            keep_plausible(pairs[valid[pairs[:, 0]] & valid[pairs[:, 1]]])
+    if not found:
+        return np.empty((0, 2), dtype=np.int64), collisions
+    flat = np.unique(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]))
+    return np.stack([flat // n, flat % n], axis=1), collisions
+
+
+def _shingle_documents(documents: Sequence[Document], config: ScanConfig) -> Callable[[np.ndarray], HashedDocs]:
+    """Exact shingle sets of chosen documents, read back from ``documents``."""
+
+    def fill(docs: np.ndarray) -> HashedDocs:
+        parts = []
+        for start in range(0, len(docs), BATCH_SIZE):
+            parts.append(_hash_texts([text_of(documents, int(i)) for i in docs[start : start + BATCH_SIZE]], config))
+        return _concat(parts, config.num_perm)
+
+    return fill
+
+
+def _verify_and_cluster(
+    documents: Sequence[Document],
+    signatures: np.ndarray,
+    sizes: np.ndarray,
+    window_keys: list[np.ndarray],
+    window_owner: np.ndarray,
+    hashed: HashedDocs | None,
+    config: ScanConfig,
+    problems: list[Problem] | None,
+    strict: bool,
+) -> ScanResult:
+    problems = [*(problems or []), *_too_short(documents, sizes, config, strict)]
+    pairs_in, collisions = candidates(signatures, sizes, window_keys, window_owner, config)
+    del window_keys, window_owner
+    if hashed is None:
+        # Second pass: exact sets of the documents in candidate pairs only.
+        hashed = HashedDocs(
+            signatures,
+            np.empty(0, dtype=np.uint64),
+            np.zeros(1, dtype=np.int64),
+            sizes=sizes,
+            rows=np.full(len(sizes), -1, dtype=np.int64),
+            fill=_shingle_documents(documents, config),
+        ).holding(np.unique(pairs_in))
     # Which verified pairs are duplicates is dedup.verdict's decision (the
     # rules live there, shared with screen and check).
-    inter = intersection_sizes(hashed, candidates)
-    verdicts = judge_pairs(candidates, inter, sizes, normalized.__getitem__, config.verdict)
+    inter = intersection_sizes(hashed, pairs_in)
+    normalized = _LazyNormalized(documents)
+    verdicts = judge_pairs(pairs_in, inter, sizes, normalized.__getitem__, config.verdict)
     keep = np.fromiter((v.is_duplicate for v in verdicts), dtype=bool, count=len(verdicts))
-    pairs = candidates[keep]
+    pairs = pairs_in[keep]
     result = ScanResult(
         config=config,
         documents=documents,
         problems=problems,
         hashed=hashed,
-        candidates=candidates,
+        candidates=pairs_in,
         pairs=pairs,
         pair_jaccard=np.fromiter((v.jaccard for v in verdicts), dtype=np.float64, count=len(verdicts))[keep],
-        pair_estimate=estimated_jaccard(hashed.signatures, pairs),
+        pair_estimate=estimated_jaccard(signatures, pairs),
         pair_verdicts=[v for v, k in zip(verdicts, keep) if k],
+        band_collisions=collisions,
     )
     clustering = hub_clusters if config.split_chains else connected_components
     result.clusters = score_clusters(hashed, clustering(len(documents), pairs))
@@ -284,33 +486,14 @@ def cluster_signed(
 class _LazyNormalized:
     """Normalized texts of the documents, computed on first use, once."""
 
-    def __init__(self, documents: list[Document]) -> None:
+    def __init__(self, documents: Sequence[Document]) -> None:
         self._documents = documents
         self._cache: dict[int, str] = {}
 
-    def __len__(self) -> int:
-        return len(self._documents)
-
     def __getitem__(self, i: int) -> str:
         if i not in self._cache:
-            self._cache[i] = normalize(self._documents[i].text)
+            self._cache[i] = normalize(text_of(self._documents, i))
         return self._cache[i]
-
-    def all(self) -> list[str]:
-        return [self[i] for i in range(len(self))]
-
-
-def _with_containment_candidates(
-    candidates: np.ndarray, normalized: _LazyNormalized, sizes: np.ndarray, window_words: int
-) -> np.ndarray:
-    """Add the document pairs that share a similar window of words."""
-    from .passages import PartialConfig, window_candidates  # passages imports this module
-
-    found = window_candidates(normalized.all(), PartialConfig(window_words=window_words, stride_words=window_words))
-    found = found[(sizes[found[:, 0]] > 0) & (sizes[found[:, 1]] > 0)] if len(found) else found
-    if len(found) == 0:
-        return candidates
-    return np.unique(np.concatenate([candidates, found]), axis=0)
 
 
 def score_clusters(hashed: HashedDocs, clusters: list[Cluster]) -> list[ScoredCluster]:
