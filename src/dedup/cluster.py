@@ -62,7 +62,11 @@ def hub_clusters(n: int, edges: np.ndarray) -> list[Cluster]:
     out: list[Cluster] = []
     todo = connected_components(n, edges)
     while todo:
-        members = np.array(todo.pop().members, dtype=np.int64)
+        cluster = todo.pop()
+        if len(cluster.members) == 2:  # a single edge is a star already (most components)
+            out.append(cluster)
+            continue
+        members = np.array(cluster.members, dtype=np.int64)
         inside = adj[members][:, members]
         degree = np.asarray(inside.sum(axis=1)).ravel()
         hub = int(np.argmax(degree))  # first maximum: the earliest member

@@ -251,7 +251,8 @@ class HashedDocs:
     A large scan holds the sets of only the documents it verifies: then
     ``sizes`` has every document's set size, ``rows[i]`` is the number of
     document ``i``'s set in ``offsets`` (-1: not held), and ``fill`` shingles
-    documents whose sets are asked for later (:meth:`holding`).
+    documents whose sets are asked for later (:meth:`holding`), returning
+    their ``(hashes, offsets)``.
     """
 
     signatures: np.ndarray
@@ -259,7 +260,7 @@ class HashedDocs:
     offsets: np.ndarray
     sizes: np.ndarray | None = None
     rows: np.ndarray | None = None
-    fill: Callable[[np.ndarray], "HashedDocs"] | None = None
+    fill: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
 
     @property
     def set_sizes(self) -> np.ndarray:
@@ -284,15 +285,13 @@ class HashedDocs:
             return self
         if self.fill is None:
             raise KeyError("shingle sets of some documents are not held and cannot be computed")
-        extra = self.fill(missing)
+        hashes, offsets = self.fill(missing)
         rows = self.rows.copy()
         rows[missing] = np.arange(len(self.offsets) - 1, len(self.offsets) - 1 + len(missing))
-        return replace(
-            self,
-            hashes=np.concatenate([self.hashes, extra.hashes]),
-            offsets=np.concatenate([self.offsets, extra.offsets[1:] + self.offsets[-1]]),
-            rows=rows,
-        )
+        if len(self.offsets) > 1:  # add to the sets held (else: no copy)
+            hashes = np.concatenate([self.hashes, hashes])
+            offsets = np.concatenate([self.offsets, offsets[1:] + self.offsets[-1]])
+        return replace(self, hashes=hashes, offsets=offsets, rows=rows)
 
     def shingle_set(self, i: int) -> np.ndarray:
         r = int(self.set_rows(np.array([i]))[0])
