@@ -58,7 +58,8 @@ from .minhash import hash_encoded, sign_encoded
 from .report import config_parameters
 from .scan import ScanConfig
 from .verdict import Verdict, judge
-from .verify import intersection_sizes
+from .lsh import band_keys  # moved to lsh: the scan bands windows with it too
+from .verify import PREFILTER_MARGIN, intersection_sizes
 
 #: Version of the store's layout. Stores written by a newer version are
 #: refused (this code cannot know what changed); older ones too, until a
@@ -75,15 +76,6 @@ ZLIB_LEVEL = 1
 #: Database page size of a new store: a document's row (~2.8 KB) would
 #: leave most of a 4 KB page empty; 16 KB pages hold five.
 PAGE_SIZE = 16384
-#: How far below the verdict's Jaccard and containment thresholds a
-#: candidate's MinHash estimates may fall and still be verified. Verifying a
-#: candidate means decompressing, normalizing and shingling its text; at a
-#: million documents most band matches are chance matches of unrelated
-#: stories (J ~ 0.05-0.15), which the signatures already stored rule out for
-#: the cost of comparing 128 integers. 0.2 is over four standard errors of
-#: the estimate at 128 permutations (at most 0.044), so a pair that can be a
-#: duplicate is dropped with probability below 1e-5.
-PREFILTER_MARGIN = 0.2
 #: The ScanConfig fields a store fixes (its other parameters derive from them).
 CONFIG_FIELDS = ("threshold", "shingle_size", "shingle_kind", "num_perm", "seed", "lsh_threshold")
 
@@ -104,34 +96,6 @@ CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PR
 class StoreError(InputError):
     """The store cannot be used as asked: missing, not an index, built with
     other parameters or by another schema version (exit code 2)."""
-
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_PRIME = np.uint64(0x100000001B3)
-_M1 = np.uint64(0xFF51AFD7ED558CCD)
-_M2 = np.uint64(0xC4CEB9FE1A85EC53)
-_S33 = np.uint64(33)
-
-
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """``(n, bands)`` int64 keys in ``[0, 2^63)``: band number and the band's
-    values hashed together (FNV-style multiply-xor, then MurmurHash3 fmix64).
-
-    Equal bands give equal keys, so lookups find every pair ``MinHashLSH``
-    would; SQLite integers are signed 64-bit, hence 63 bits."""
-    n = signatures.shape[0]
-    sig = signatures[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
-    with np.errstate(over="ignore"):
-        h = np.repeat(((np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _GOLDEN)[None, :], n, axis=0)
-        for r in range(rows):
-            h ^= sig[:, :, r]
-            h *= _PRIME
-        h ^= h >> _S33
-        h *= _M1
-        h ^= h >> _S33
-        h *= _M2
-        h ^= h >> _S33
-    return (h >> np.uint64(1)).astype(np.int64)
 
 
 def _pack(text: str) -> bytes:
