@@ -494,8 +494,12 @@ def _verify_and_cluster(
         pair_verdicts=[v for v, k in zip(verdicts, keep) if k],
         band_collisions=collisions,
     )
-    clustering = hub_clusters if config.split_chains else connected_components
-    result.clusters = score_clusters(hashed, clustering(len(documents), pairs))
+    if config.split_chains:
+        template = np.fromiter((v.reason == "template" for v in verdicts), dtype=bool, count=len(verdicts))
+        clusters = hub_clusters(len(documents), pairs, result.pair_jaccard, pairs_in[template], config.threshold)
+    else:
+        clusters = connected_components(len(documents), pairs)
+    result.clusters = score_clusters(hashed, clusters)
     return result
 
 
