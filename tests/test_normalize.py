@@ -6,10 +6,23 @@ from __future__ import annotations
 import random
 import unicodedata
 
+import numpy as np
 import pytest
 
 from dedup.codepoints import decode, encode, normalize_encoded, normalize_many
-from dedup.normalize import REMOVED, _map_char, codepoint_table, nfkc, normalize, normalize_reference, normalize_with_offsets
+from dedup.normalize import (
+    OTHER,
+    REMOVED,
+    Tables,
+    _build_tables,
+    _map_char,
+    codepoint_table,
+    nfkc,
+    normalize,
+    normalize_reference,
+    normalize_with_offsets,
+    tables,
+)
 
 CASES = [
     # harakat and shadda
@@ -198,3 +211,92 @@ def test_offsets_point_at_original_letters():
     i = om.text.index("المتحدث")
     a, b = om.original_span(i, i + len("المتحدث"))
     assert text[a:b].startswith("ال") and unicodedata.normalize("NFKC", text[a:b]).endswith("ثُ")
+
+
+# --- the compiled pass with NFKC folded in (Tables.raw) -----------------------------------------
+
+#: Characters the hard cases are made of: letters, harakat and the marks that
+#: compose (hamza above/below, madda, a Latin acute), presentation forms and
+#: ligatures, spaces of every kind, Hangul, a Quranic mark, expansions with
+#: spaces (U+FDFA), emoji.
+_HARD = (
+    "اأإآوؤيئىهةلبك"
+    "\u064b\u064c\u064e\u064f\u0650\u0651\u0652\u0653\u0654\u0655\u0670\u06e1\u0640"
+    "ﻻﻷﻹﻵﺍﺎﺃﺇﻟﻠﻜﺔﷲﷺﷻ\ufdfa\ufb50\ufe8e"
+    " \xa0\u2009\u3000\n\t\u200b\u200c\u200d\u202b\u202c\u2066\ufeff"
+    "eE\u0301\u0308\u0327\u00e9\u2026\u2033\u00bd\u2460"
+    "\uac00\u1100\u1161\u11a8\u3131"
+    "\U0001f600"
+)
+
+
+def test_tables_cached_equal_built():
+    cached, built = tables(), _build_tables()
+    for name in Tables._fields:
+        np.testing.assert_array_equal(getattr(cached, name), getattr(built, name), err_msg=name)
+
+
+def test_tables_rebuilt_from_a_damaged_cache(tmp_path, monkeypatch):
+    import dedup.normalize as normalize_module
+
+    path = tmp_path / "tables.npz"
+    path.write_bytes(b"not an npz")
+    monkeypatch.setattr(normalize_module, "_cache_path", lambda: path)
+    fresh = normalize_module.tables.__wrapped__()
+    np.testing.assert_array_equal(fresh.raw, tables().raw)
+    with np.load(path) as data:  # rewritten
+        np.testing.assert_array_equal(data["raw"], tables().raw)
+
+
+def test_raw_table_is_nfkc_then_the_rule():
+    tab = tables()
+    for cp in range(0x10000):
+        value = int(tab.raw[cp])
+        if value == OTHER:
+            continue
+        expected = "".join(_map_char(c) for c in unicodedata.normalize("NFKC", chr(cp)))
+        if value == REMOVED:
+            got = ""
+        elif value >= 0:
+            got = chr(value)
+        else:
+            e = -3 - value
+            got = "".join(map(chr, tab.exp_cps[tab.exp_off[e] : tab.exp_off[e + 1]].tolist()))
+        assert got == expected, hex(cp)
+
+
+def test_every_character_in_context():
+    """Each BMP character the compiled pass handles on its own, between
+    characters that compose, reorder or expand."""
+    rng = random.Random(13)
+    tab = tables()
+    texts = []
+    for cp in np.flatnonzero(tab.raw != OTHER).tolist():
+        left = "".join(rng.choice(_HARD) for _ in range(rng.randint(0, 3)))
+        right = "".join(rng.choice(_HARD) for _ in range(rng.randint(0, 3)))
+        texts.append(left + chr(cp) + right)
+    assert normalize_many(texts) == [normalize_reference(t) for t in texts]
+
+
+def test_short_sequences_of_hard_characters():
+    rng = random.Random(17)
+    texts = ["".join(rng.choice(_HARD) for _ in range(rng.randint(1, 6))) for _ in range(40000)]
+    assert normalize_many(texts) == [normalize_reference(t) for t in texts]
+
+
+def test_expansions_outgrow_the_input():
+    """U+FDFA is 18 characters after NFKC: the output array must grow."""
+    texts = ["\ufdfa" * 5000, "ا", "\ufdfa ﷲ" * 300 + "\u0654", "", " \ufdfa ", "ﷺ" * 7 + "\U0001f600"]
+    assert normalize_many(texts) == [normalize_reference(t) for t in texts]
+    assert normalize_many(texts[:1]) == [normalize_reference(texts[0])]
+
+
+def test_fallback_texts_keep_their_place():
+    """Texts taking CPython's NFKC (a composing mark) or the astral path,
+    first, last and between others, come back in order."""
+    fast = ["ﺍﻟﻜﻮﻳﺖ مُحَمَّدٌ", "", "الرياض"]
+    slow = ["و\u0654ا", "e\u0301", "\U0001f600 ا\u0654"]
+    rng = random.Random(19)
+    for _ in range(200):
+        texts = [rng.choice(fast + slow) for _ in range(rng.randint(0, 8))]
+        assert normalize_many(texts) == [normalize_reference(t) for t in texts], texts

@@ -3,11 +3,12 @@
 The hashing core reads code points, not Python strings, so a batch of texts is
 encoded once (one UTF-32 encode of the joined texts) and stays an array from
 normalization to signature. :func:`normalize_encoded` applies the
-normalization of :mod:`dedup.normalize` (NFKC, then the per-character rule
-read from :func:`dedup.normalize.codepoint_table`, then space collapsing) in
-one compiled pass over the batch: at ~2,700 characters an article that is
-~10x faster than ``str.translate`` with a dict, which made normalization,
-not hashing, the cost of signing raw text. Its output equals
+normalization of :mod:`dedup.normalize` (NFKC, the per-character rule, space
+collapsing) in one compiled pass over the batch, NFKC included for nearly
+every text (:class:`dedup.normalize.Tables`): at ~2,700 characters an
+article that is ~10x faster than ``str.translate`` with a dict, and it spares
+CPython's NFKC the texts with harakat or presentation forms, which made
+normalization, not hashing, the cost of signing raw text. Its output equals
 :func:`dedup.normalize.normalize_reference` text for text (tested on real and
 adversarial texts).
 """
@@ -17,10 +18,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .normalize import codepoint_table, nfkc, normalize
+from .normalize import OTHER, REMOVED, nfkc, normalize, tables
 
 _SPACE = 0x20
 _BMP = 0x10000
+_REMOVED = REMOVED
+_OTHER = OTHER
 
 
 def encode(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -40,13 +43,19 @@ def decode(cps: np.ndarray, offsets: np.ndarray) -> list[str]:
 
 
 @njit(cache=True)
-def _map_collapse(cps, offsets, table):
-    """Per-character rule + space collapsing, in place order; a doc with a
-    code point outside the BMP is left empty and flagged."""
+def _normalize_batch(cps, offsets, table, exp_off, exp_cps):
+    """Table lookup (a code point, removed, or a short expansion) and space
+    collapsing, doc by doc; a doc holding a code point the table marks
+    OTHER, or one outside the BMP, is left empty and flagged.
+
+    Room: a code point writes at most one more than it reads (a pending
+    space), after a space that wrote nothing, so ``out`` only has to grow
+    for expansions; before each one it is made large enough for the
+    expansion and all the input left."""
     n = offsets.size - 1
-    out = np.empty(cps.size, dtype=np.uint32)
+    out = np.empty(cps.size + 1, dtype=np.uint32)
     out_off = np.zeros(n + 1, dtype=np.int64)
-    astral = np.zeros(n, dtype=np.bool_)
+    other = np.zeros(n, dtype=np.bool_)
     pos = 0
     for d in range(n):
         start = pos
@@ -54,41 +63,89 @@ def _map_collapse(cps, offsets, table):
         for t in range(offsets[d], offsets[d + 1]):
             cp = cps[t]
             if cp >= _BMP:
-                astral[d] = True
+                other[d] = True
                 break
             m = table[cp]
-            if m < 0:
-                continue
-            if m == _SPACE:
-                pending = pos > start
-                continue
-            if pending:
-                out[pos] = _SPACE
+            if m >= 0:
+                if m == _SPACE:
+                    pending = pos > start
+                    continue
+                if pending:
+                    out[pos] = _SPACE
+                    pos += 1
+                    pending = False
+                out[pos] = m
                 pos += 1
-                pending = False
-            out[pos] = m
-            pos += 1
-        if astral[d]:
+                continue
+            if m == _REMOVED:
+                continue
+            if m == _OTHER:
+                other[d] = True
+                break
+            lo, hi = exp_off[-3 - m], exp_off[-2 - m]
+            need = pos + (hi - lo) + 1 + (cps.size - t)
+            if need > out.size:
+                grown = np.empty(max(need, 2 * out.size), dtype=np.uint32)
+                grown[:pos] = out[:pos]
+                out = grown
+            for j in range(lo, hi):
+                x = exp_cps[j]
+                if x == _SPACE:
+                    pending = pos > start
+                    continue
+                if pending:
+                    out[pos] = _SPACE
+                    pos += 1
+                    pending = False
+                out[pos] = x
+                pos += 1
+        if other[d]:
             pos = start
         out_off[d + 1] = pos
-    return out[:pos], out_off, astral
+    return out[:pos], out_off, other
+
+
+def _splice(out: np.ndarray, out_off: np.ndarray, docs: list[int], parts: tuple[np.ndarray, np.ndarray]):
+    """The batch ``(out, out_off)``, where docs ``docs`` (ascending) are
+    empty, with those docs replaced by the encoded texts ``parts``."""
+    cps, offsets = parts
+    lengths = np.diff(out_off)
+    lengths[docs] = np.diff(offsets)
+    new_off = np.zeros_like(out_off)
+    np.cumsum(lengths, out=new_off[1:])
+    pieces = []
+    done = 0  # out[:done] is placed
+    for i, d in enumerate(docs):
+        pieces += [out[done : out_off[d]], cps[offsets[i] : offsets[i + 1]]]
+        done = out_off[d]
+    pieces.append(out[done:])
+    return np.concatenate(pieces), new_off
 
 
 def normalize_encoded(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Normalize raw texts straight into an encoded batch.
 
-    Equal to ``encode([normalize(t) for t in texts])``. Texts with characters
-    outside the BMP (emoji; rare in news) take :func:`dedup.normalize.normalize`
-    and are spliced in, so the table stays 64k entries.
+    Equal to ``encode([normalize(t) for t in texts])``. One compiled pass
+    does NFKC and the rules at once where NFKC may go character by character
+    (:attr:`dedup.normalize.Tables.raw`: every text here but those holding a
+    mark that composes, e.g. a decomposed أ or é). Those take CPython's NFKC
+    and a second pass with the rules alone; the rare texts with characters
+    outside the BMP (emoji) take :func:`dedup.normalize.normalize`, so the
+    tables stay 64k entries.
     """
-    cps, offsets = encode([nfkc(t) for t in texts])
-    out, out_off, astral = _map_collapse(cps, offsets, codepoint_table())
-    if not astral.any():
+    tab = tables()
+    out, out_off, other = _normalize_batch(*encode(texts), tab.raw, tab.exp_off, tab.exp_cps)
+    if not other.any():
         return out, out_off
-    texts_out = decode(out, out_off)
-    for d in np.flatnonzero(astral).tolist():
-        texts_out[d] = normalize(texts[d])
-    return encode(texts_out)
+    docs = np.flatnonzero(other).tolist()
+    redo = [texts[d] for d in docs]
+    cps, offsets, astral = _normalize_batch(*encode([nfkc(t) for t in redo]), tab.mapped, tab.exp_off, tab.exp_cps)
+    if astral.any():
+        fixed = decode(cps, offsets)
+        for d in np.flatnonzero(astral).tolist():
+            fixed[d] = normalize(redo[d])
+        cps, offsets = encode(fixed)
+    return _splice(out, out_off, docs, (cps, offsets))
 
 
 def normalize_many(texts: list[str]) -> list[str]:

@@ -24,8 +24,10 @@ key (ى is a yaa form, not an alef), so only pyarabic's character names are
 used here, not its normalizers.
 
 :func:`normalize_reference` spells the rules out one by one and is the
-specification; :func:`normalize` is the fast path (C-level ``str.translate``
-with a table derived from the same rules) and must give identical output;
+specification; :func:`normalize` is the fast path for one text (C-level
+``str.translate`` with a table derived from the same rules) and
+:func:`dedup.codepoints.normalize_encoded` the one for batches (a compiled
+pass over :func:`tables`, NFKC included), both giving identical output;
 :func:`normalize_with_offsets` also returns, for every normalized character,
 the span of the original text it came from, so evidence can be reported in the
 original document's offsets.
@@ -34,8 +36,13 @@ original document's offsets.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import sys
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pyarabic.araby as araby
@@ -107,37 +114,138 @@ def normalize_reference(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _bmp_table() -> dict[int, str | None]:
-    """``str.translate`` table for the Basic Multilingual Plane.
-
-    Only characters the rules change are listed; ``translate`` leaves the rest
-    alone. Built lazily (about 50 ms) so ``dedup --help`` does not pay it.
-    """
-    table: dict[int, str | None] = {}
-    for cp in range(0x10000):
-        ch = chr(cp)
-        if 0xD800 <= cp <= 0xDFFF:
-            continue
-        out = _map_char(ch)
-        if out != ch:
-            table[cp] = out if out else None
-    return table
+    """``str.translate`` table for the Basic Multilingual Plane: the
+    characters :func:`codepoint_table` changes (``translate`` leaves the
+    rest alone). Built lazily so ``dedup --help`` does not pay it."""
+    table = codepoint_table()
+    changed = np.flatnonzero(table != np.arange(table.size)).tolist()
+    return {cp: (chr(out) if out >= 0 else None) for cp, out in zip(changed, table[changed].tolist())}
 
 
 #: Value of :func:`codepoint_table` for a code point the rules remove.
 REMOVED = -1
+#: Value of :attr:`Tables.raw` for a code point whose NFKC depends on its
+#: neighbours (it composes with the character before it, or is a combining
+#: mark that decomposes or that the rules keep): a text holding one takes
+#: CPython's NFKC.
+OTHER = -2
+
+
+class Tables(NamedTuple):
+    """The normalization as arrays a compiled loop reads.
+
+    ``mapped[cp]``: the per-character rule (step 2) for a character of NFKC
+    text: the code point it becomes, or :data:`REMOVED`.
+
+    ``raw[cp]``: steps 1 and 2 at once for a character of raw text, whenever
+    NFKC can be applied character by character: the code point, or
+    :data:`REMOVED`, or :data:`OTHER`, or ``-3 - e`` for the multi-character
+    result ``exp_cps[exp_off[e]:exp_off[e + 1]]`` (ﷲ -> الله, ﻻ -> لا).
+    """
+
+    mapped: np.ndarray
+    raw: np.ndarray
+    exp_off: np.ndarray
+    exp_cps: np.ndarray
+
+
+def _composers() -> frozenset[int]:
+    """Code points that can compose with the character before them: the
+    second of every two-character canonical decomposition, and the Hangul
+    vowel and trailing jamo."""
+    out = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for cp in range(0x110000):
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith("<") and d.count(" ") == 1:
+            out.add(int(d.split()[1], 16))
+    return frozenset(out)
+
+
+def _build_tables() -> Tables:
+    """Derive :class:`Tables` from :func:`_map_char` and ``unicodedata``.
+
+    Why NFKC may go character by character (``raw``): NFKC of a text is the
+    concatenation of NFKC of its segments, each from one character to just
+    before the next character that starts one, i.e. whose NFKD begins with a
+    starter (combining class 0) that composes with nothing before it (ICU's
+    "boundary before"). A text made of such characters only is normalized
+    one character at a time. Combining marks that decompose to themselves,
+    compose with nothing and are removed by the rules (harakat, shadda, most
+    marks) may follow them: they can be reordered among marks or block a
+    composition only with a mark that composes (which is :data:`OTHER`), so
+    dropping them gives the same result. Anything else is :data:`OTHER`.
+    """
+    composers = _composers()
+    mapped = np.arange(0x10000, dtype=np.int32)
+    raw = np.arange(0x10000, dtype=np.int32)
+    exp_off = [0]
+    exp_cps: list[int] = []
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            raw[cp] = OTHER
+            continue
+        ch = chr(cp)
+        out = _map_char(ch)
+        mapped[cp] = ord(out) if out else REMOVED
+        nfkd = unicodedata.normalize("NFKD", ch)
+        if unicodedata.combining(nfkd[0]) == 0 and ord(nfkd[0]) not in composers:
+            nfkc = unicodedata.normalize("NFKC", ch)
+            if max(nfkc) > "\uffff":
+                raw[cp] = OTHER
+                continue
+            out = "".join(_map_char(c) for c in nfkc)
+            if len(out) <= 1:
+                raw[cp] = ord(out) if out else REMOVED
+            else:
+                raw[cp] = -3 - (len(exp_off) - 1)
+                exp_cps.extend(map(ord, out))
+                exp_off.append(len(exp_cps))
+        elif unicodedata.combining(ch) and nfkd == ch and cp not in composers and not out:
+            raw[cp] = REMOVED
+        else:
+            raw[cp] = OTHER
+    return Tables(mapped, raw, np.asarray(exp_off, dtype=np.int64), np.asarray(exp_cps, dtype=np.uint32))
+
+
+def _cache_path() -> Path:
+    """Where the built tables are kept: next to the compiled numba cache,
+    named after everything they depend on (the rules in this file and
+    CPython's Unicode data)."""
+    key = hashlib.sha256(Path(__file__).read_bytes())
+    key.update(f"{unicodedata.unidata_version}|{sys.version_info[:2]}".encode())
+    return Path(__file__).resolve().parent / "__pycache__" / f"normalize-tables-{key.hexdigest()[:16]}.npz"
 
 
 @functools.lru_cache(maxsize=1)
+def tables() -> Tables:
+    """:class:`Tables`, built on first use (~1 s) and cached on disk, so a
+    warm start loads them in about a millisecond."""
+    path = _cache_path()
+    try:
+        with np.load(path) as data:
+            return Tables(*(data[name] for name in Tables._fields))
+    except (OSError, KeyError, ValueError):
+        pass
+    built = _build_tables()
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **built._asdict())
+        os.replace(tmp, path)
+        for stale in path.parent.glob("normalize-tables-*.npz"):  # of earlier rules
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError:  # a read-only install: build on each start
+        pass
+    return built
+
+
 def codepoint_table() -> np.ndarray:
     """The per-character rule for every BMP code point as an int32 array:
-    ``table[cp]`` is the code point it becomes, or :data:`REMOVED`.
-
-    The same rule as :func:`_bmp_table`, in the form a compiled loop reads
-    (``dedup.codepoints.normalize_encoded``)."""
-    table = np.arange(0x10000, dtype=np.int32)
-    for cp, out in _bmp_table().items():
-        table[cp] = ord(out) if out else REMOVED
-    return table
+    ``table[cp]`` is the code point it becomes, or :data:`REMOVED`
+    (:attr:`Tables.mapped`)."""
+    return tables().mapped
 
 
 def nfkc(text: str) -> str:
