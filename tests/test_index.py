@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup.index import Index, StoreError, band_keys
+from dedup.index import INDEX_SCHEMA_VERSION, Index, StoreError, band_keys
 from dedup.inputs import Document, Problem
 from dedup.lsh import candidate_pairs
 from dedup.normalize import normalize_reference
@@ -68,11 +68,19 @@ def exact_reference(a: str, b: str, cfg: ScanConfig):
     return judge(na, nb, len(sa & sb), len(sa), len(sb), cfg.verdict)
 
 
+#: Every band row, in either table.
+BAND_ROWS = "SELECT key, doc FROM bands UNION ALL SELECT key, doc FROM bands_recent"
+
+
+def band_row_count(index: Index) -> int:
+    return index._con.execute(f"SELECT count(*) FROM ({BAND_ROWS})").fetchone()[0]
+
+
 def indexed_pairs(index: Index) -> set[tuple[str, str]]:
     """Id pairs sharing a band key, straight from the bands table."""
     rows = index._con.execute(
-        "SELECT da.id, db.id FROM bands a JOIN bands b ON a.key = b.key AND a.doc < b.doc "
-        "JOIN docs da ON da.doc = a.doc JOIN docs db ON db.doc = b.doc"
+        f"WITH b AS ({BAND_ROWS}) SELECT da.id, db.id FROM b x JOIN b y ON x.key = y.key AND x.doc < y.doc "
+        "JOIN docs da ON da.doc = x.doc JOIN docs db ON db.doc = y.doc"
     )
     return {tuple(sorted(r)) for r in rows}
 
@@ -177,7 +185,7 @@ def test_add_is_idempotent_conflicts_are_reported_and_replace_replaces(tmp_path)
         assert "x5" not in {m.id for m in old.matches}
         assert {m.id for m in index.screen(Document("q", other, "q")).matches} == {"x5"}
         n_bands = index.config.bands_rows[0]
-        assert index._con.execute("SELECT count(*) FROM bands").fetchone()[0] == 31 * n_bands
+        assert band_row_count(index) == 31 * n_bands
 
 
 def test_remove_deletes_documents_and_their_band_rows(tmp_path):
@@ -187,7 +195,7 @@ def test_remove_deletes_documents_and_their_band_rows(tmp_path):
         removed, missing = index.remove(["r3", "nope", "r7", "r3"])
         assert removed == ["r3", "r7"] and missing == ["nope"]
         assert len(index) == 18 and "r3" not in index and index.get_document("r7") is None
-        assert index._con.execute("SELECT count(*) FROM bands").fetchone()[0] == 18 * index.config.bands_rows[0]
+        assert band_row_count(index) == 18 * index.config.bands_rows[0]
         assert index.screen(Document("q", texts[3], "q")).verdict == "new"
         assert index.screen(Document("q", texts[4], "q")).verdict == "duplicate"
 
@@ -232,7 +240,7 @@ def test_newer_schema_missing_file_and_foreign_files_are_refused(tmp_path):
     path = tmp_path / "n.db"
     Index.open(path, create=True).close()
     con = sqlite3.connect(path)
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'index_schema_version'")
+    con.execute(f"UPDATE meta SET value = '{INDEX_SCHEMA_VERSION + 1}' WHERE key = 'index_schema_version'")
     con.commit()
     con.close()
     with pytest.raises(StoreError, match="newer dedup"):

@@ -42,8 +42,9 @@ def consistent(db: Path) -> int:
     try:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         docs = con.execute("SELECT count(*) FROM docs").fetchone()[0]
-        assert con.execute("SELECT count(*) FROM bands").fetchone()[0] == docs * BANDS
-        orphans = con.execute("SELECT count(*) FROM bands WHERE doc NOT IN (SELECT doc FROM docs)").fetchone()[0]
+        rows = "SELECT key, doc FROM bands UNION ALL SELECT key, doc FROM bands_recent"
+        assert con.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0] == docs * BANDS
+        orphans = con.execute(f"SELECT count(*) FROM ({rows}) WHERE doc NOT IN (SELECT doc FROM docs)").fetchone()[0]
         assert orphans == 0
         return docs
     finally:

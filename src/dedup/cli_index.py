@@ -98,6 +98,16 @@ def index_add(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Documents per transaction: a killed run loses at most the batch in progress.")
     ] = 1000,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes that normalize, sign and pack documents while this one writes (same index for any value). "
+            "Example: -j 2.",
+        ),
+    ] = 1,
     threshold: Threshold = None,
     shingle_size: ShingleSize = None,
     shingle_kind: ShingleKind = None,
@@ -121,6 +131,8 @@ def index_add(
 
         dedup index add --db desk.db archive/ wire-2024.jsonl
 
+        dedup index add --db desk.db -j 2 archive-2010-2024.jsonl
+
         cat today.jsonl | dedup index add --db desk.db - --text-field body
     """
     from .index import Index
@@ -132,7 +144,12 @@ def index_add(
         with Index.open(db, _params(threshold, shingle_size, shingle_kind, num_perm, seed, lsh_threshold), create=True) as index:
             items = read_documents(paths, JsonlFields(id_field, text_field))
             result = index.add(
-                items, replace=replace, strict=strict, batch_size=batch_size, progress=None if quiet else _counter("added")
+                items,
+                replace=replace,
+                strict=strict,
+                batch_size=batch_size,
+                progress=None if quiet else _counter("added"),
+                jobs=jobs,
             )
             total = len(index)
     except (InputError, ValueError) as err:

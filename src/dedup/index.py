@@ -9,20 +9,30 @@ What a store holds, and why:
   message naming what differs.
 - ``docs``: per document its id, origin, number of shingles, MinHash
   signature (little-endian uint32; what removing a document needs to find its
-  band rows, and the candidate prefilter's estimate) and its ORIGINAL text, zlib-compressed. The original is what
-  ``dedup explain`` shows, and all exact verification needs: a candidate's
-  normalized text and 64-bit shingle set are recomputed from it at query time
-  (a few candidates a query) instead of stored. Stored shingle sets would take
-  ~21 KB a document (21 GB at a million); a stored normalized text would add
-  ~1.2 KB a document and its compression ~40% to the cost of adding, while
-  it is a pure function of the original under the normalization version the
-  store records (and refuses to mix).
-- ``bands``: one row per (band, document) whose key is a 63-bit hash of the
-  band number and the band's ``rows`` signature values, in a WITHOUT ROWID
-  table whose primary key is the lookup. Two documents whose band is equal
-  always share the key (so no candidate of ``MinHashLSH`` is lost); a rare
-  hash collision only adds a candidate, and every candidate is verified
-  exactly.
+  band rows, and the candidate prefilter's estimate) and its ORIGINAL text
+  (:func:`_pack`: one byte a character in windows-1256 plus the Arabic-Indic
+  digits when the text fits that Arabic code page, as ~98% of real news does,
+  ~10x faster than compressing and as small; else zlib of its UTF-8). The
+  original is what ``dedup explain`` shows, and all exact verification needs:
+  a candidate's normalized text and 64-bit shingle set are recomputed from it
+  at query time (a few candidates a query) instead of stored. Stored shingle
+  sets would take ~21 KB a document (21 GB at a million); a stored normalized
+  text is a pure function of the original under the normalization version
+  the store records (and refuses to mix).
+- ``bands`` and ``bands_recent``: one row per (band, document) whose key is a
+  63-bit hash of the band number and the band's ``rows`` signature values, in
+  WITHOUT ROWID tables whose primary key is the lookup. Two documents whose
+  band is equal always share the key (so no candidate of ``MinHashLSH`` is
+  lost); a rare hash collision only adds a candidate, and every candidate is
+  verified exactly. A lookup reads both tables. New rows go to the small
+  ``bands_recent``; once it holds :data:`RECENT_BAND_ROWS` rows, the
+  transaction that crossed the mark moves them into ``bands`` in key order.
+  Batches of random keys inserted straight into one big B-tree touch nearly
+  every leaf page once it outgrows the batch (a batch of 1,000 documents adds
+  32,000 keys), so each commit rewrote most of the table: adding slowed from
+  ~9,000 to ~1,500 documents/s between 20,000 and 200,000 documents (SQLite
+  work alone). The small table stays in cache, and the big one is rewritten
+  once per :data:`RECENT_BAND_ROWS` rows instead of once per batch.
 
 Writes: WAL journal, every write transaction ``BEGIN IMMEDIATE`` under a busy
 timeout. A deferred transaction that starts reading and then wants to write
@@ -38,10 +48,12 @@ transaction each, so a killed ``index add`` keeps every committed batch.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import os
 import sqlite3
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,15 +76,23 @@ from .verify import PREFILTER_MARGIN, intersection_sizes
 #: Version of the store's layout. Stores written by a newer version are
 #: refused (this code cannot know what changed); older ones too, until a
 #: migration exists.
-INDEX_SCHEMA_VERSION = 1
+INDEX_SCHEMA_VERSION = 2  # 2: text in a one-byte Arabic code page or zlib, tagged; bands_recent
 #: Documents per write transaction: the unit a killed ``index add`` keeps.
 BATCH_SIZE = 1000
 #: How long a writer waits for another writer's lock before giving up.
 BUSY_TIMEOUT_MS = 60_000
-#: zlib level of the stored text: level 1 gives 2.2 KB a document against
-#: 2.0 KB at level 6 on the synthetic news corpus, in 70% of the time, and
-#: compression is on the critical path of ``index add``.
+#: zlib level of a stored text that does not fit windows-1256 (level 1: 2.2 KB
+#: a document against 2.0 KB at level 6 on the synthetic news corpus, in 70%
+#: of the time). The code page (:data:`PAGE`) takes ~2.0 KB for the same texts
+#: at a tenth of the time of level 1 (~20 us against ~130-270 us an article).
 ZLIB_LEVEL = 1
+#: First byte of a stored text: how the rest is encoded.
+TEXT_CP1256, TEXT_ZLIB = 1, 0
+#: Rows ``bands_recent`` collects before they move into ``bands`` (~16,000
+#: documents at 32 bands; ~8 MB, which stays in SQLite's cache).
+RECENT_BAND_ROWS = 1 << 19
+#: SQLite page cache of a connection, KiB (the default is 2 MB).
+CACHE_KIB = 65536
 #: Database page size of a new store: a document's row (~2.8 KB) would
 #: leave most of a 4 KB page empty; 16 KB pages hold five.
 PAGE_SIZE = 16384
@@ -90,6 +110,7 @@ CREATE TABLE IF NOT EXISTS docs (
     text BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bands_recent (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 """
 
 
@@ -98,12 +119,37 @@ class StoreError(InputError):
     other parameters or by another schema version (exit code 2)."""
 
 
+#: Characters of windows-1256 that Arabic news hardly uses, and what the
+#: stored texts' code page has in their place: the Arabic-Indic digits and
+#: percent sign, which windows-1256 lacks and which ~30% of the synthetic
+#: corpus's stories (and ~10% of wirecopy-dev's) contain.
+_PAGE_SWAPS = dict(zip("\u0192\u201e\u2020\u2021\u02c6\u2030\u00a4\u00a6\u00a8\u00af\u00b8", "٠١٢٣٤٥٦٧٨٩٪"))
+#: The one-byte code page of stored texts (:data:`TEXT_CP1256`): windows-1256
+#: with :data:`_PAGE_SWAPS`. 256 distinct characters, so a text made of them
+#: is stored and read back exactly. Part of the store's format (a test pins
+#: its hash): changing it needs a new :data:`INDEX_SCHEMA_VERSION`.
+PAGE = "".join(_PAGE_SWAPS.get(c, c) for c in bytes(range(256)).decode("cp1256"))
+_PAGE_ENCODE = codecs.charmap_build(PAGE)
+_CP1256 = bytes([TEXT_CP1256])
+_ZLIB = bytes([TEXT_ZLIB])
+
+
 def _pack(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8"), ZLIB_LEVEL)
+    """A text as stored: a tag byte, then one byte a character in
+    :data:`PAGE` when every character is in it, or else zlib of the UTF-8."""
+    try:
+        return _CP1256 + codecs.charmap_encode(text, "strict", _PAGE_ENCODE)[0]
+    except UnicodeEncodeError:
+        return _ZLIB + zlib.compress(text.encode("utf-8"), ZLIB_LEVEL)
 
 
 def _unpack(blob: bytes) -> str:
-    return zlib.decompress(blob).decode("utf-8")
+    body = memoryview(blob)[1:]
+    if blob[0] == TEXT_CP1256:
+        return codecs.charmap_decode(body, "strict", PAGE)[0]
+    if blob[0] == TEXT_ZLIB:
+        return zlib.decompress(body).decode("utf-8")
+    raise StoreError(f"stored text with unknown encoding tag {blob[0]}")
 
 
 @dataclass(frozen=True)
@@ -185,18 +231,75 @@ class _Prepared:
     """A batch of documents normalized and signed, ready to store or query."""
 
     documents: list[Document]
-    cps: np.ndarray  # normalized texts as one code point array (dedup.codepoints)
-    offsets: np.ndarray
+    cps: np.ndarray | None  # normalized texts as one code point array (dedup.codepoints); None: not kept
+    offsets: np.ndarray | None
     signatures: np.ndarray
     counts: np.ndarray  # shingles per document; 0: too short to shingle
     keys: np.ndarray  # (n, bands)
+    #: the texts as stored (:func:`_pack`), when packed ahead (``add`` with jobs)
+    packed: list[bytes] | None = None
 
     def normalized(self, i: int) -> np.ndarray:
         return self.cps[self.offsets[i] : self.offsets[i + 1]]
 
 
+def _sign_texts(texts: list[str], config: ScanConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(cps, offsets, signatures, shingle counts)`` of raw texts: the
+    compiled batch path the scan uses (:mod:`dedup.codepoints`,
+    :func:`dedup.minhash.sign_encoded`)."""
+    cps, offsets = normalize_encoded(texts)
+    sigs, counts = sign_encoded(cps, offsets, config.shingle_size, config.shingle_kind, config.num_perm, config.seed)
+    return cps, offsets, sigs, counts
+
+
+def _prepare_to_store(texts: list[str], config: ScanConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
+    """What storing texts needs, computed in a worker process of ``add``
+    with jobs: ``(signatures, counts, band keys, packed texts)``; the
+    normalized texts stay in the worker."""
+    _, _, sigs, counts = _sign_texts(texts, config)
+    return sigs, counts, band_keys(sigs, *config.bands_rows), [_pack(t) for t in texts]
+
+
 def _describe(params: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={params[k]}" for k in params)
+
+
+class _Preparer:
+    """Prepares batches for :meth:`Index.add`: in this process (``jobs``
+    1), or in ``jobs`` forked worker processes, each batch's documents
+    normalized, signed, band-keyed and packed there (:func:`_prepare_to_store`)
+    so that only compact results come back."""
+
+    def __init__(self, index: "Index", jobs: int):
+        self._index = index
+        self._pool = None
+        if jobs > 1:
+            import multiprocessing
+
+            self._pool = multiprocessing.get_context("fork").Pool(jobs)
+
+    def submit(self, documents: list[Document]) -> Any:
+        if self._pool is None:
+            return None
+        return self._pool.apply_async(_prepare_to_store, ([d.text for d in documents], self._index.config))
+
+    def get(self, documents: list[Document], handle: Any) -> _Prepared:
+        if handle is None:
+            return self._index._prepare(documents)
+        sigs, counts, keys, packed = handle.get()
+        return _Prepared(documents, None, None, sigs, counts, keys, packed)
+
+    def __enter__(self) -> "_Preparer":
+        return self
+
+    def __exit__(self, kind, *exc) -> None:
+        if self._pool is None:
+            return
+        if kind is None:
+            self._pool.close()
+        else:
+            self._pool.terminate()
+        self._pool.join()
 
 
 class Index:
@@ -213,10 +316,11 @@ class Index:
         self.readonly = readonly
         self._con = con
         self._bands, self._rows = config.bands_rows
-        marks = ",".join("?" * self._bands)
+        marks = ",".join(f"?{b + 1}" for b in range(self._bands))
         self._candidates_sql = (
             "SELECT doc, id, shingles, signature FROM docs WHERE doc IN "
-            f"(SELECT doc FROM bands WHERE key IN ({marks})) ORDER BY doc"
+            f"(SELECT doc FROM bands WHERE key IN ({marks}) "
+            f"UNION ALL SELECT doc FROM bands_recent WHERE key IN ({marks})) ORDER BY doc"
         )
 
     # -- opening -------------------------------------------------------------
@@ -251,6 +355,7 @@ class Index:
                 con = sqlite3.connect(path, isolation_level=None)
                 con.execute(f"PRAGMA page_size={PAGE_SIZE}")  # no effect on an existing store
             con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            con.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             if not readonly:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.execute("PRAGMA synchronous=NORMAL")
@@ -354,9 +459,7 @@ class Index:
         self._con.execute("COMMIT")
 
     def _prepare(self, documents: list[Document]) -> _Prepared:
-        cfg = self.config
-        cps, offsets = normalize_encoded([d.text for d in documents])
-        sigs, counts = sign_encoded(cps, offsets, cfg.shingle_size, cfg.shingle_kind, cfg.num_perm, cfg.seed)
+        cps, offsets, sigs, counts = _sign_texts([d.text for d in documents], self.config)
         return _Prepared(documents, cps, offsets, sigs, counts, band_keys(sigs, self._bands, self._rows))
 
     def _too_short(self, doc: Document) -> Problem:
@@ -370,15 +473,18 @@ class Index:
 
     def _delete(self, con: sqlite3.Connection, doc: int, signature: bytes) -> None:
         sig = np.frombuffer(signature, dtype="<u4")[None, :]
-        keys = band_keys(sig, self._bands, self._rows)[0].tolist()
-        con.executemany("DELETE FROM bands WHERE key = ? AND doc = ?", [(k, doc) for k in keys])
+        rows = [(k, doc) for k in band_keys(sig, self._bands, self._rows)[0].tolist()]
+        con.executemany("DELETE FROM bands WHERE key = ? AND doc = ?", rows)
+        con.executemany("DELETE FROM bands_recent WHERE key = ? AND doc = ?", rows)
         con.execute("DELETE FROM docs WHERE doc = ?", (doc,))
 
     def _store(self, batch: _Prepared, replace: bool, result: AddResult, only: list[int] | None = None) -> None:
         """Write the documents of ``batch`` (those numbered in ``only``, or
         all) in one transaction; count what happened in ``result``."""
         rows = range(len(batch.documents)) if only is None else only
-        sizes = batch.counts
+        sizes = batch.counts.tolist()
+        signatures = np.ascontiguousarray(batch.signatures, dtype="<u4")
+        packed = batch.packed
         docs_rows: list[tuple] = []
         stored: list[int] = []  # rows of batch written
         with self._write() as con:
@@ -419,17 +525,24 @@ class Index:
                     result.replaced += 1
                 else:
                     result.added += 1
-                signature = batch.signatures[i].astype("<u4").tobytes()
-                docs_rows.append((next_doc, doc.id, doc.origin, int(sizes[i]), signature, _pack(doc.text)))
+                text = packed[i] if packed is not None else _pack(doc.text)
+                docs_rows.append((next_doc, doc.id, doc.origin, sizes[i], signatures[i].tobytes(), text))
                 stored.append(i)
                 next_doc += 1
             con.executemany(
                 "INSERT INTO docs (doc, id, origin, shingles, signature, text) VALUES (?, ?, ?, ?, ?, ?)", docs_rows
             )
-            # Sorted keys touch each B-tree page once per batch.
-            con.executemany("INSERT OR IGNORE INTO bands (key, doc) VALUES (?, ?)", self._band_rows(batch, stored, docs_rows))
+            con.executemany(
+                "INSERT OR IGNORE INTO bands_recent (key, doc) VALUES (?, ?)", self._band_rows(batch, stored, docs_rows)
+            )
+            if stored and con.execute("SELECT count(*) FROM bands_recent").fetchone()[0] >= RECENT_BAND_ROWS:
+                # In key order (the table's), each page of ``bands`` is
+                # written once; in this transaction, so nothing is lost or
+                # doubled if the process dies.
+                con.execute("INSERT OR IGNORE INTO bands (key, doc) SELECT key, doc FROM bands_recent")
+                con.execute("DELETE FROM bands_recent")
 
-    def _band_rows(self, batch: _Prepared, stored: list[int], docs_rows: list[tuple]) -> list[list[int]]:
+    def _band_rows(self, batch: _Prepared, stored: list[int], docs_rows: list[tuple]) -> Iterable[tuple[int, int]]:
         """``(key, doc)`` rows of the stored documents, sorted by key so an
         insert touches each B-tree page once per batch."""
         if not stored:
@@ -437,7 +550,7 @@ class Index:
         keys = batch.keys[stored].ravel()
         docs = np.repeat(np.array([r[0] for r in docs_rows], dtype=np.int64), self._bands)
         order = np.argsort(keys, kind="stable")
-        return np.column_stack([keys[order], docs[order]]).tolist()
+        return zip(keys[order].tolist(), docs[order].tolist())
 
     def add(
         self,
@@ -447,6 +560,7 @@ class Index:
         strict: bool = False,
         batch_size: int = BATCH_SIZE,
         progress: Callable[[int], None] | None = None,
+        jobs: int = 1,
     ) -> AddResult:
         """Add documents, ``batch_size`` per transaction.
 
@@ -454,37 +568,69 @@ class Index:
         text it is a problem (``id_conflict``) unless ``replace``. Problems of
         the input (and too-short documents) are collected, or raised as
         :class:`InputError` with ``strict`` (batches already committed stay).
+
+        ``jobs > 1`` normalizes, signs and packs batches in that many forked
+        processes while this one reads the input and writes; batches are
+        written in input order, so the store, the result and what a killed
+        run keeps do not depend on ``jobs``.
         """
         result = AddResult()
-        batch: list[Document] = []
-        for item in items:
-            if isinstance(item, Problem):
-                if strict:
-                    raise InputError(f"{item.message} (--strict)")
-                result.problems.append(item)
-                continue
-            batch.append(item)
-            if len(batch) >= batch_size:
-                self._add_batch(batch, replace, strict, result, progress)
-                batch = []
-        if batch:
-            self._add_batch(batch, replace, strict, result, progress)
+        with _Preparer(self, jobs) as preparer:
+            # In input order: problems of the input, and batches (documents
+            # plus their preparation in flight). Up to ``ahead`` batches are
+            # prepared while the oldest is written.
+            pending: deque[Problem | tuple[list[Document], Any]] = deque()
+            ahead = jobs if jobs > 1 else 0
+            batches = 0
+
+            def settle(limit: int) -> None:
+                nonlocal batches
+                while batches > limit:
+                    entry = pending.popleft()
+                    if isinstance(entry, Problem):
+                        result.problems.append(entry)
+                        continue
+                    batches -= 1
+                    documents, handle = entry
+                    self._add_batch(preparer.get(documents, handle), replace, strict, result, progress)
+                while pending and isinstance(pending[0], Problem) and not batches:
+                    result.problems.append(pending.popleft())
+
+            batch: list[Document] = []
+            for item in items:
+                if isinstance(item, Problem):
+                    if strict:
+                        settle(0)  # what a serial run would have committed
+                        raise InputError(f"{item.message} (--strict)")
+                    pending.append(item)
+                    settle(ahead)
+                    continue
+                batch.append(item)
+                if len(batch) >= batch_size:
+                    pending.append((batch, preparer.submit(batch)))
+                    batches += 1
+                    batch = []
+                    settle(ahead)
+            if batch:
+                pending.append((batch, preparer.submit(batch)))
+                batches += 1
+            settle(0)
         return result
 
     def _add_batch(
         self,
-        batch: list[Document],
+        batch: _Prepared,
         replace: bool,
         strict: bool,
         result: AddResult,
         progress: Callable[[int], None] | None,
     ) -> None:
         before = len(result.problems)
-        self._store(self._prepare(batch), replace, result)
+        self._store(batch, replace, result)
         if strict and len(result.problems) > before:
             raise InputError(f"{result.problems[before].message} (--strict)")
         if progress:
-            progress(len(batch))
+            progress(len(batch.documents))
 
     def remove(self, ids: Iterable[str]) -> tuple[list[str], list[str]]:
         """Remove documents by id in one transaction: ``(removed, not_found)``."""
