@@ -15,10 +15,82 @@ adversarial texts).
 
 from __future__ import annotations
 
+import functools
+import sys
+from collections.abc import Callable
+
 import numpy as np
-from numba import njit
 
 from .normalize import OTHER, REMOVED, nfkc, normalize, tables
+
+#: Batches of fewer code points than this take the reference path
+#: (:func:`use_reference`) while no kernel is loaded yet.
+SMALL_BATCH = 100_000
+
+#: Kernels not handed to numba yet: ``(module namespace, function, options)``.
+_PENDING: list[tuple[dict, Callable, dict]] = []
+#: Set while :func:`run_python` runs a kernel: pending kernels run as Python.
+_PYTHON = 0
+
+
+def kernel(**options) -> Callable[[Callable], Callable]:
+    """Compile the decorated function with numba (``njit(cache=True,
+    **options)``) when a kernel is first called, not on import.
+
+    Importing numba and loading the first function from its cache cost
+    ~0.45 s a process, which a scan of a few documents need not pay (see
+    :func:`use_reference`). On the first call of any kernel every pending
+    kernel is compiled (or loaded from numba's cache) and replaces its name
+    in its module, so kernels calling kernels see compiled functions. The
+    Python function stays available as ``.py_func`` (see :func:`run_python`)."""
+
+    def wrap(func: Callable) -> Callable:
+        namespace = func.__globals__
+        _PENDING.append((namespace, func, options))
+
+        @functools.wraps(func)
+        def first_call(*args):
+            if _PYTHON:
+                return func(*args)
+            _load_kernels()
+            return namespace[func.__name__](*args)
+
+        first_call.py_func = func
+        return first_call
+
+    return wrap
+
+
+def _load_kernels() -> None:
+    from numba import njit
+
+    while _PENDING:
+        namespace, func, options = _PENDING.pop()
+        namespace[func.__name__] = njit(cache=True, **options)(func)
+
+
+def run_python(compiled: Callable, *args):
+    """Run a kernel as plain Python, the kernels it calls too (no numba
+    import): the same code, for inputs too small to be worth loading it."""
+    global _PYTHON
+    _PYTHON += 1
+    try:
+        return compiled.py_func(*args)
+    finally:
+        _PYTHON -= 1
+
+
+def kernels_loaded() -> bool:
+    """Whether numba is imported (by anyone) or a kernel was called."""
+    return "numba" in sys.modules
+
+
+def use_reference(size: int) -> bool:
+    """Whether a batch of ``size`` code points should skip the compiled
+    kernels: it is small and numba is not loaded yet, so the reference code
+    (Python, numpy; equal output, tests/test_small_path.py) costs less than
+    loading them."""
+    return size < SMALL_BATCH and not kernels_loaded()
 
 _SPACE = 0x20
 _BMP = 0x10000
@@ -42,7 +114,7 @@ def decode(cps: np.ndarray, offsets: np.ndarray) -> list[str]:
     return [data[4 * lo : 4 * hi].decode("utf-32-le") for lo, hi in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
 
 
-@njit(cache=True)
+@kernel()
 def _normalize_batch(cps, offsets, table, exp_off, exp_cps):
     """Table lookup (a code point, removed, or a short expansion) and space
     collapsing, doc by doc; a doc holding a code point the table marks
@@ -133,6 +205,8 @@ def normalize_encoded(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     outside the BMP (emoji) take :func:`dedup.normalize.normalize`, so the
     tables stay 64k entries.
     """
+    if use_reference(sum(map(len, texts))):
+        return encode([normalize(t) for t in texts])
     tab = tables()
     out, out_off, other = _normalize_batch(*encode(texts), tab.raw, tab.exp_off, tab.exp_cps)
     if not other.any():
@@ -153,7 +227,7 @@ def normalize_many(texts: list[str]) -> list[str]:
     return decode(*normalize_encoded(texts))
 
 
-@njit(cache=True)
+@kernel()
 def _word_bounds(cps, lo, hi, starts, ends):
     """Word start and end positions of normalized text ``cps[lo:hi]`` (words
     are separated by single spaces); returns the number of words."""
@@ -170,7 +244,7 @@ def _word_bounds(cps, lo, hi, starts, ends):
     return nw + 1
 
 
-@njit(cache=True)
+@kernel()
 def _window_plan(nw, size, stride, first):
     """First word of each window, as :func:`dedup.passages._window_starts`;
     written to ``first``, returns how many."""
@@ -189,7 +263,7 @@ def _window_plan(nw, size, stride, first):
     return c
 
 
-@njit(cache=True)
+@kernel()
 def _windows(cps, offsets, size, stride, min_chars):
     n = offsets.size - 1
     longest = 1
@@ -239,4 +313,6 @@ def word_windows(
     shingle)."""
     if size < 1 or stride < 1:
         raise ValueError(f"window size and stride must be >= 1 word, got {size} and {stride}")
+    if use_reference(cps.size):  # the same code, run by Python (a few ms a document)
+        return run_python(_windows, cps, offsets, size, stride, min_chars)
     return _windows(cps, offsets, size, stride, min_chars)

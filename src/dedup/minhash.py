@@ -30,10 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-from numba import njit
 
-from .codepoints import encode
-from .shingle import ShingleKind
+from .codepoints import encode, kernel, use_reference
+from .shingle import ShingleKind, shingle_hash64, shingles
 
 __all__ = ["EMPTY", "HashedDocs", "encode", "hash_documents", "hash_encoded", "permutations", "sign_encoded"]
 
@@ -69,7 +68,7 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _fnv_fmix64(cps, start, end):
     h = _FNV_OFFSET
     for t in range(start, end):
@@ -83,7 +82,7 @@ def _fnv_fmix64(cps, start, end):
     return h
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _fmix32(x):
     x ^= x >> _S16
     x = (x * _M32_1) & _U32
@@ -93,7 +92,7 @@ def _fmix32(x):
     return x
 
 
-@njit(cache=True)
+@kernel()
 def _fill_shingles(cps, lo, hi, k, word_mode, out, starts, ends):
     """Write the doc's shingle hashes (with repeats) to ``out``; return the count."""
     if not word_mode:
@@ -118,7 +117,7 @@ def _fill_shingles(cps, lo, hi, k, word_mode, out, starts, ends):
     return max(0, m)
 
 
-@njit(cache=True)
+@kernel()
 def _minhash(hashes, m, a, b, sig):
     """Fold ``hashes[:m]`` into ``sig`` (min of ``a*fmix32(h)+b mod 2^32``).
 
@@ -130,7 +129,7 @@ def _minhash(hashes, m, a, b, sig):
             sig[i] = min(sig[i], np.uint32(a[i] * x + b[i]))
 
 
-@njit(cache=True)
+@kernel()
 def _radix_unique(x, m, tmp, count):
     """Sort ``x[:m]`` (LSD radix, 8 passes of 8 bits; the result is back in
     ``x`` after an even number of passes) and de-duplicate it in place;
@@ -159,7 +158,7 @@ def _radix_unique(x, m, tmp, count):
     return u
 
 
-@njit(cache=True)
+@kernel()
 def _max_doc(doc_off):
     longest = 1
     for d in range(doc_off.size - 1):
@@ -167,7 +166,7 @@ def _max_doc(doc_off):
     return longest
 
 
-@njit(cache=True)
+@kernel()
 def _count_distinct(hashes, m, table):
     """Distinct values among ``hashes[:m]``: linear probing in ``table``
     (a power of two at least twice ``m``, all zeros on entry and on exit).
@@ -197,7 +196,7 @@ def _count_distinct(hashes, m, table):
     return distinct + (1 if zero else 0)
 
 
-@njit(cache=True)
+@kernel()
 def _sign_batch(cps, doc_off, k, word_mode, a, b, distinct):
     n = doc_off.size - 1
     longest = _max_doc(doc_off)
@@ -217,7 +216,7 @@ def _sign_batch(cps, doc_off, k, word_mode, a, b, distinct):
     return sigs, counts
 
 
-@njit(cache=True)
+@kernel()
 def _hash_batch(cps, doc_off, k, word_mode, a, b):
     n = doc_off.size - 1
     longest = _max_doc(doc_off)
@@ -298,6 +297,62 @@ class HashedDocs:
         return self.hashes[self.offsets[r] : self.offsets[r + 1]]
 
 
+# --- the reference path: numpy, datasketch's own arithmetic ---------------------------------------
+
+#: Shingles per block of the reference MinHash (a block x num_perm matrix).
+_BLOCK = 4096
+
+
+def _reference_hashes(cps: np.ndarray, lo: int, hi: int, k: int, word_mode: bool) -> np.ndarray:
+    """The doc's 64-bit shingle hashes (with repeats), as :func:`dedup.shingle.shingle_hash64`
+    names them: word shingles through that function itself, character shingles
+    with its FNV-1a and fmix64 vectorized over every position."""
+    if word_mode:
+        text = cps[lo:hi].tobytes().decode("utf-32-le")
+        return np.array([shingle_hash64(s) for s in shingles(text, k, "word")], dtype=np.uint64)
+    seg = cps[lo:hi].astype(np.uint64)
+    m = seg.size - k + 1
+    if m <= 0:
+        return np.empty(0, dtype=np.uint64)
+    h = np.full(m, _FNV_OFFSET, dtype=np.uint64)
+    for j in range(k):
+        h ^= seg[j : j + m]
+        h *= _FNV_PRIME
+    for mult in (_M64_1, _M64_2):
+        h ^= h >> _S33
+        h *= mult
+    h ^= h >> _S33
+    return h
+
+
+def _reference_minhash(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """datasketch's ``update_batch`` for ``affine32``: the low 32 bits,
+    MurmurHash3's fmix32, ``a*h + b`` in uint32, the minimum per permutation."""
+    sig = np.full(a.size, EMPTY, dtype=np.uint32)
+    x = (hashes & _U32).astype(np.uint32)
+    x ^= x >> np.uint32(16)
+    x *= np.uint32(0x85EBCA6B)
+    x ^= x >> np.uint32(13)
+    x *= np.uint32(0xC2B2AE35)
+    x ^= x >> np.uint32(16)
+    for start in range(0, x.size, _BLOCK):
+        np.minimum(sig, (x[start : start + _BLOCK, None] * a + b).min(axis=0), out=sig)
+    return sig
+
+
+def _reference_batch(cps, doc_off, k, word_mode, a, b) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Signatures and sorted shingle sets of every doc, the reference way."""
+    n = doc_off.size - 1
+    sigs = np.full((n, a.size), EMPTY, dtype=np.uint32)
+    sets = []
+    for d in range(n):
+        hashes = _reference_hashes(cps, int(doc_off[d]), int(doc_off[d + 1]), k, word_mode)
+        if hashes.size:
+            sigs[d] = _reference_minhash(hashes, a, b)
+        sets.append(np.unique(hashes))
+    return sigs, sets
+
+
 def _check(k: int, kind: str) -> None:
     if k < 1:
         raise ValueError(f"shingle size must be >= 1, got {k}")
@@ -310,6 +365,11 @@ def hash_encoded(cps: np.ndarray, offsets: np.ndarray, k: int, kind: ShingleKind
     (``cps[offsets[i]:offsets[i+1]]`` is text ``i``)."""
     _check(k, kind)
     a, b = permutations(num_perm, seed)
+    if use_reference(cps.size):
+        sigs, sets = _reference_batch(cps, offsets, k, kind == "word", a, b)
+        set_off = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum([len(s) for s in sets], out=set_off[1:])
+        return HashedDocs(sigs, np.concatenate([np.empty(0, np.uint64), *sets]), set_off)
     return HashedDocs(*_hash_batch(cps, offsets, k, kind == "word", a, b))
 
 
@@ -327,6 +387,11 @@ def sign_encoded(
     """
     _check(k, kind)
     a, b = permutations(num_perm, seed)
+    if use_reference(cps.size):
+        sigs, sets = _reference_batch(cps, offsets, k, kind == "word", a, b)
+        counts = [len(s) if distinct else len(_reference_hashes(cps, int(lo), int(hi), k, kind == "word"))
+                  for s, lo, hi in zip(sets, offsets[:-1], offsets[1:])]
+        return sigs, np.array(counts, dtype=np.int64)
     return _sign_batch(cps, offsets, k, kind == "word", a, b, distinct)
 
 
