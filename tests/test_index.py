@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup.index import INDEX_SCHEMA_VERSION, Index, StoreError, band_keys
+from dedup.index import BAND_LEVELS, INDEX_SCHEMA_VERSION, Index, StoreError, band_keys
 from dedup.inputs import Document, Problem
 from dedup.lsh import candidate_pairs
 from dedup.normalize import normalize_reference
@@ -69,7 +69,7 @@ def exact_reference(a: str, b: str, cfg: ScanConfig):
 
 
 #: Every band row, in either table.
-BAND_ROWS = "SELECT key, doc FROM bands UNION ALL SELECT key, doc FROM bands_recent"
+BAND_ROWS = " UNION ALL ".join(f"SELECT key, doc FROM {table}" for table, _ in BAND_LEVELS)
 
 
 def band_row_count(index: Index) -> int:

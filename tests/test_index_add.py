@@ -1,7 +1,8 @@
-"""``index add`` at speed: forked preparation (``jobs``) writes the same store
-as a serial run, band rows move from ``bands_recent`` into ``bands`` without
-losing a candidate, stored texts come back exactly in both encodings, and a
-store of the previous schema is refused."""
+"""``index add`` at speed: forked preparation (``jobs``) writes the same
+store as a serial run, band rows move from ``bands_recent`` through
+``bands_middle`` into ``bands`` without losing a candidate, stored texts come
+back exactly in both encodings, and a store of the previous schema is
+refused."""
 
 from __future__ import annotations
 
@@ -75,15 +76,18 @@ def test_strict_add_with_jobs_commits_what_serial_commits(tmp_path):
     assert contents(tmp_path / "s2.db") == contents(tmp_path / "s1.db")
 
 
-def test_band_rows_move_to_the_big_table_without_losing_candidates(tmp_path, monkeypatch):
-    monkeypatch.setattr(index_module, "RECENT_BAND_ROWS", 1000)  # ~31 documents
+def test_band_rows_move_through_the_tables_without_losing_candidates(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "BAND_LEVELS", (("bands_recent", 1000), ("bands_middle", 3000), ("bands", None)))
     documents = with_copies(11, 120)
     with Index.open(tmp_path / "m.db", create=True) as index:
         index.add(documents, batch_size=25)
         con = index._con
-        big = con.execute("SELECT count(*) FROM bands").fetchone()[0]
-        recent = con.execute("SELECT count(*) FROM bands_recent").fetchone()[0]
-        assert big > 0 and 0 < recent < 1000 + 25 * 32
+        where = {}  # document id -> the table holding its rows
+        for table, _ in index_module.BAND_LEVELS:
+            for (doc_id,) in con.execute(f"SELECT DISTINCT d.id FROM {table} JOIN docs d USING (doc)"):
+                assert doc_id not in where, "a document's rows are in one table"
+                where[doc_id] = table
+        assert set(where.values()) == {"bands_recent", "bands_middle", "bands"}
         assert band_row_count(index) == len(documents) * index.config.bands_rows[0]
         batch = index._prepare(documents)
         expected = {
@@ -91,13 +95,13 @@ def test_band_rows_move_to_the_big_table_without_losing_candidates(tmp_path, mon
             for i, j in candidate_pairs(batch.signatures, *index.config.bands_rows).tolist()
         }
         assert indexed_pairs(index) == expected
-        # a document whose rows are in ``bands`` and one whose rows are recent
-        first, last = documents[0], documents[-1]
-        for doc in (first, last):
+        # one document from each table: found, removed, no longer found
+        picked = [next(d for d in documents if where[d.id] == table) for table in ("bands", "bands_middle", "bands_recent")]
+        for doc in picked:
             assert doc.id in {m.id for m in index.screen(Document("q", doc.text, "q")).matches}
-        index.remove([first.id, last.id])
-        assert band_row_count(index) == (len(documents) - 2) * index.config.bands_rows[0]
-        for doc in (first, last):
+        index.remove([d.id for d in picked])
+        assert band_row_count(index) == (len(documents) - 3) * index.config.bands_rows[0]
+        for doc in picked:
             assert doc.id not in {m.id for m in index.screen(Document("q", doc.text, "q")).matches}
 
 

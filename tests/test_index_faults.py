@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from dedup.index import Index
+from dedup.index import BAND_LEVELS, Index
 
 from test_index import synthetic_texts
 
@@ -42,7 +42,7 @@ def consistent(db: Path) -> int:
     try:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         docs = con.execute("SELECT count(*) FROM docs").fetchone()[0]
-        rows = "SELECT key, doc FROM bands UNION ALL SELECT key, doc FROM bands_recent"
+        rows = " UNION ALL ".join(f"SELECT key, doc FROM {table}" for table, _ in BAND_LEVELS)
         assert con.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0] == docs * BANDS
         orphans = con.execute(f"SELECT count(*) FROM ({rows}) WHERE doc NOT IN (SELECT doc FROM docs)").fetchone()[0]
         assert orphans == 0

@@ -19,20 +19,22 @@ What a store holds, and why:
   sets would take ~21 KB a document (21 GB at a million); a stored normalized
   text is a pure function of the original under the normalization version
   the store records (and refuses to mix).
-- ``bands`` and ``bands_recent``: one row per (band, document) whose key is a
-  63-bit hash of the band number and the band's ``rows`` signature values, in
-  WITHOUT ROWID tables whose primary key is the lookup. Two documents whose
-  band is equal always share the key (so no candidate of ``MinHashLSH`` is
-  lost); a rare hash collision only adds a candidate, and every candidate is
-  verified exactly. A lookup reads both tables. New rows go to the small
-  ``bands_recent``; once it holds :data:`RECENT_BAND_ROWS` rows, the
-  transaction that crossed the mark moves them into ``bands`` in key order.
-  Batches of random keys inserted straight into one big B-tree touch nearly
-  every leaf page once it outgrows the batch (a batch of 1,000 documents adds
-  32,000 keys), so each commit rewrote most of the table: adding slowed from
-  ~9,000 to ~1,500 documents/s between 20,000 and 200,000 documents (SQLite
-  work alone). The small table stays in cache, and the big one is rewritten
-  once per :data:`RECENT_BAND_ROWS` rows instead of once per batch.
+- ``bands_recent``, ``bands_middle``, ``bands``: one row per (band,
+  document) whose key is a 63-bit hash of the band number and the band's
+  ``rows`` signature values, in WITHOUT ROWID tables whose primary key is the
+  lookup. Two documents whose band is equal always share the key (so no
+  candidate of ``MinHashLSH`` is lost); a rare hash collision only adds a
+  candidate, and every candidate is verified exactly. A lookup reads the
+  three tables (:data:`BAND_LEVELS`), which form a small log-structured
+  merge: new rows go to ``bands_recent``; once a table holds its
+  :data:`BAND_LEVELS` capacity, the transaction that crossed the mark moves
+  its rows into the next table in key order, each page of that table
+  written once. Batches of random keys inserted straight into one big B-tree
+  touch nearly every leaf page once it outgrows the batch (a batch of 1,000
+  documents adds 32,000 keys), so each commit rewrote most of the table:
+  adding slowed from ~9,000 to ~1,500 documents/s between 20,000 and 200,000
+  documents (SQLite work alone). The small tables stay in cache, and the big
+  one is rewritten once per ``bands_middle`` capacity instead of once a batch.
 
 Writes: WAL journal, every write transaction ``BEGIN IMMEDIATE`` under a busy
 timeout. A deferred transaction that starts reading and then wants to write
@@ -76,7 +78,7 @@ from .verify import PREFILTER_MARGIN, intersection_sizes
 #: Version of the store's layout. Stores written by a newer version are
 #: refused (this code cannot know what changed); older ones too, until a
 #: migration exists.
-INDEX_SCHEMA_VERSION = 2  # 2: text in a one-byte Arabic code page or zlib, tagged; bands_recent
+INDEX_SCHEMA_VERSION = 2  # 2: text in a one-byte Arabic code page or zlib, tagged; three band tables
 #: Documents per write transaction: the unit a killed ``index add`` keeps.
 BATCH_SIZE = 1000
 #: How long a writer waits for another writer's lock before giving up.
@@ -88,9 +90,10 @@ BUSY_TIMEOUT_MS = 60_000
 ZLIB_LEVEL = 1
 #: First byte of a stored text: how the rest is encoded.
 TEXT_CP1256, TEXT_ZLIB = 1, 0
-#: Rows ``bands_recent`` collects before they move into ``bands`` (~16,000
-#: documents at 32 bands; ~8 MB, which stays in SQLite's cache).
-RECENT_BAND_ROWS = 1 << 19
+#: The band tables, smallest first, and the rows each collects before they
+#: move into the next: ~16,000 documents at 32 bands (~8 MB, which stays in
+#: SQLite's cache), then ~130,000 (~70 MB); ``bands`` takes the rest.
+BAND_LEVELS: tuple[tuple[str, int | None], ...] = (("bands_recent", 1 << 19), ("bands_middle", 1 << 22), ("bands", None))
 #: SQLite page cache of a connection, KiB (the default is 2 MB).
 CACHE_KIB = 65536
 #: Database page size of a new store: a document's row (~2.8 KB) would
@@ -110,6 +113,7 @@ CREATE TABLE IF NOT EXISTS docs (
     text BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bands_middle (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bands_recent (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 """
 
@@ -317,11 +321,8 @@ class Index:
         self._con = con
         self._bands, self._rows = config.bands_rows
         marks = ",".join(f"?{b + 1}" for b in range(self._bands))
-        self._candidates_sql = (
-            "SELECT doc, id, shingles, signature FROM docs WHERE doc IN "
-            f"(SELECT doc FROM bands WHERE key IN ({marks}) "
-            f"UNION ALL SELECT doc FROM bands_recent WHERE key IN ({marks})) ORDER BY doc"
-        )
+        lookups = " UNION ALL ".join(f"SELECT doc FROM {table} WHERE key IN ({marks})" for table, _ in BAND_LEVELS)
+        self._candidates_sql = f"SELECT doc, id, shingles, signature FROM docs WHERE doc IN ({lookups}) ORDER BY doc"
 
     # -- opening -------------------------------------------------------------
 
@@ -474,8 +475,8 @@ class Index:
     def _delete(self, con: sqlite3.Connection, doc: int, signature: bytes) -> None:
         sig = np.frombuffer(signature, dtype="<u4")[None, :]
         rows = [(k, doc) for k in band_keys(sig, self._bands, self._rows)[0].tolist()]
-        con.executemany("DELETE FROM bands WHERE key = ? AND doc = ?", rows)
-        con.executemany("DELETE FROM bands_recent WHERE key = ? AND doc = ?", rows)
+        for table, _ in BAND_LEVELS:
+            con.executemany(f"DELETE FROM {table} WHERE key = ? AND doc = ?", rows)
         con.execute("DELETE FROM docs WHERE doc = ?", (doc,))
 
     def _store(self, batch: _Prepared, replace: bool, result: AddResult, only: list[int] | None = None) -> None:
@@ -535,12 +536,20 @@ class Index:
             con.executemany(
                 "INSERT OR IGNORE INTO bands_recent (key, doc) VALUES (?, ?)", self._band_rows(batch, stored, docs_rows)
             )
-            if stored and con.execute("SELECT count(*) FROM bands_recent").fetchone()[0] >= RECENT_BAND_ROWS:
-                # In key order (the table's), each page of ``bands`` is
-                # written once; in this transaction, so nothing is lost or
-                # doubled if the process dies.
-                con.execute("INSERT OR IGNORE INTO bands (key, doc) SELECT key, doc FROM bands_recent")
-                con.execute("DELETE FROM bands_recent")
+            if stored:
+                self._merge_bands(con)
+
+    @staticmethod
+    def _merge_bands(con: sqlite3.Connection) -> None:
+        """Move each full band table's rows into the next (module doc): in
+        key order (the table's), so each page of the next is written once;
+        in the caller's transaction, so nothing is lost or doubled if the
+        process dies."""
+        for (table, capacity), (into, _) in zip(BAND_LEVELS, BAND_LEVELS[1:]):
+            if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] < capacity:
+                return
+            con.execute(f"INSERT OR IGNORE INTO {into} (key, doc) SELECT key, doc FROM {table}")
+            con.execute(f"DELETE FROM {table}")
 
     def _band_rows(self, batch: _Prepared, stored: list[int], docs_rows: list[tuple]) -> Iterable[tuple[int, int]]:
         """``(key, doc)`` rows of the stored documents, sorted by key so an
