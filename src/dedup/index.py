@@ -96,6 +96,12 @@ TEXT_CP1256, TEXT_ZLIB = 1, 0
 BAND_LEVELS: tuple[tuple[str, int | None], ...] = (("bands_recent", 1 << 19), ("bands_middle", 1 << 22), ("bands", None))
 #: SQLite page cache of a connection, KiB (the default is 2 MB).
 CACHE_KIB = 65536
+#: Bytes of the store a connection reads through mmap instead of read()
+#: calls (SQLite caps it at its compile-time maximum, 2 GB by default): a
+#: screened story reads the rows of every candidate, tens to thousands of
+#: random pages; mapped, a page costs a memory access, not a system call and
+#: a 16 KB copy (median screen latency at 100,000 documents 1.0 -> 0.7 ms).
+MMAP_BYTES = 1 << 31
 #: Database page size of a new store: a document's row (~2.8 KB) would
 #: leave most of a 4 KB page empty; 16 KB pages hold five.
 PAGE_SIZE = 16384
@@ -357,6 +363,7 @@ class Index:
                 con.execute(f"PRAGMA page_size={PAGE_SIZE}")  # no effect on an existing store
             con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             con.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             if not readonly:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.execute("PRAGMA synchronous=NORMAL")
