@@ -1,6 +1,6 @@
 """Load and latency of the persistent index: add throughput and screen latency.
 
-    python benchmarks/bench_index.py 10000 100000 [1000000] [--rounds 3] [--queries 1000]
+    python benchmarks/bench_index.py 10000 100000 [1000000] [--rounds 3] [--queries 1000] [--jobs 1 2]
 
 For each size N: a synthetic news corpus of N + Q documents
 (``benchmarks/_corpus.py``, cached as JSONL under --workdir, never in the
@@ -9,8 +9,11 @@ stories plus the generator's planted edited copies of recent ones) are
 screened one at a time against it.
 
 - add: documents/second of ``Index.add`` reading the JSONL (parse, normalize,
-  sign, compress, write; batches of 1,000), file size after closing (the WAL
-  checkpointed into the file), and peak RSS of the adding process.
+  sign, pack the text, write; batches of 1,000), once for each ``--jobs``
+  value (``Index.add(jobs=...)``: forked processes prepare batches while the
+  adding process parses and writes), file size after closing (the WAL
+  checkpointed into the file), and peak RSS of the adding process (workers
+  not included).
 - screen: per-document latency of ``Index.screen`` (normalize + signature +
   band lookups + verification of every candidate), p50 and p99 over the Q
   queries after 20 warm-up queries, and peak RSS of the screening process.
@@ -58,7 +61,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_add(db: str, jsonl: str) -> dict:
+def run_add(db: str, jsonl: str, jobs: int = 1) -> dict:
     from dedup.index import Index
     from dedup.inputs import read_documents
 
@@ -66,7 +69,7 @@ def run_add(db: str, jsonl: str) -> dict:
         Path(db + suffix).unlink(missing_ok=True)
     started = time.perf_counter()
     with Index.open(db, create=True) as index:
-        result = index.add(read_documents([jsonl]))
+        result = index.add(read_documents([jsonl]), jobs=jobs)
     seconds = time.perf_counter() - started
     size = Path(db).stat().st_size
     return {"added": result.added, "seconds": seconds, "docs_per_s": result.added / seconds, "bytes": size, "rss_mb": _rss_mb()}
@@ -99,9 +102,9 @@ def run_screen(db: str, jsonl: str) -> dict:
     }
 
 
-def phase(kind: str, db: Path, jsonl: Path) -> dict:
+def phase(kind: str, db: Path, jsonl: Path, *extra: str) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, f"_{kind}", str(db), str(jsonl)], check=True, capture_output=True, text=True
+        [sys.executable, __file__, f"_{kind}", str(db), str(jsonl), *extra], check=True, capture_output=True, text=True
     )
     return json.loads(out.stdout)
 
@@ -113,18 +116,20 @@ def main() -> None:
     parser.add_argument("--add-rounds-max-size", type=int, default=100_000, help="larger sizes are added once")
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1], help="add once with each (Index.add jobs)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/dedup-bench-index"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     files = {n: corpus(args.workdir, n, args.queries, args.seed) for n in args.sizes}
-    adds: dict[int, list[dict]] = {n: [] for n in args.sizes}
+    adds: dict[tuple[int, int], list[dict]] = {(n, j): [] for n in args.sizes for j in args.jobs}
     screens: dict[int, list[dict]] = {n: [] for n in args.sizes}
     for r in range(args.rounds):
         for n in args.sizes:
             db = args.workdir / f"index-{n}.db"
             if r == 0 or n <= args.add_rounds_max_size:
-                adds[n].append(phase("add", db, files[n][0]))
-                print(f"round {r + 1} N={n:,} add: {json.dumps(adds[n][-1])}", file=sys.stderr)
+                for j in args.jobs:
+                    adds[n, j].append(phase("add", db, files[n][0], str(j)))
+                    print(f"round {r + 1} N={n:,} add jobs={j}: {json.dumps(adds[n, j][-1])}", file=sys.stderr)
             screens[n].append(phase("screen", db, files[n][1]))
             print(f"round {r + 1} N={n:,} screen: {json.dumps(screens[n][-1])}", file=sys.stderr)
 
@@ -132,21 +137,24 @@ def main() -> None:
         return statistics.median(row[key] for row in rows)
 
     print(f"\nmedians of {args.rounds} interleaved rounds (add: rounds shown), {args.queries} queries, {os.cpu_count()} CPUs\n")
-    print("| documents | add docs/s | add rounds | file size | bytes/doc | add RSS | screen p50 | screen p99 | flagged | screen RSS |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    jobs_cols = " | ".join(f"add docs/s (jobs {j})" for j in args.jobs)
+    print(f"| documents | {jobs_cols} | add rounds | file size | bytes/doc | add RSS | screen p50 | screen p99 | flagged | screen RSS |")
+    print("|---:|" + "---:|" * (len(args.jobs) + 8))
     for n in args.sizes:
-        a, s = adds[n], screens[n]
+        a, s = adds[n, args.jobs[0]], screens[n]
         size = med(a, "bytes")
+        rates = " | ".join(f"{med(adds[n, j], 'docs_per_s'):,.0f}" for j in args.jobs)
         print(
-            f"| {n:,} | {med(a, 'docs_per_s'):,.0f} | {len(a)} | {size / 2**20:,.0f} MiB | {size / n:,.0f} | "
+            f"| {n:,} | {rates} | {len(a)} | {size / 2**20:,.0f} MiB | {size / n:,.0f} | "
             f"{med(a, 'rss_mb'):,.0f} MiB | {med(s, 'p50_ms'):.2f} ms | {med(s, 'p99_ms'):.2f} ms | "
             f"{s[0]['flagged']}/{s[0]['queries']} | {med(s, 'rss_mb'):,.0f} MiB |"
         )
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] in ("_add", "_screen"):
-        fn = run_add if sys.argv[1] == "_add" else run_screen
-        print(json.dumps(fn(sys.argv[2], sys.argv[3])))
+    if sys.argv[1:2] == ["_add"]:
+        print(json.dumps(run_add(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
+    elif sys.argv[1:2] == ["_screen"]:
+        print(json.dumps(run_screen(sys.argv[2], sys.argv[3])))
     else:
         main()
