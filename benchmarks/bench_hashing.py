@@ -15,7 +15,8 @@ round), reporting the median round:
 - ours from normalized text: ``encode`` + ``sign_encoded``;
 - ours from raw text, normalization included: ``normalize_encoded`` +
   ``sign_encoded`` (and, for reference, with exact shingle sets too:
-  ``hash_encoded``).
+  ``hash_encoded``), and the normalization alone (``normalize_encoded``:
+  raw text to normalized code points, NFKC included).
 
 The shingle lists the first two need are built outside the timed region
 (their users have them already); normalization is outside it for every
@@ -40,8 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _corpus import SOURCE, generate  # noqa: E402
 
-from dedup.codepoints import encode, normalize_encoded, normalize_many  # noqa: E402
+from dedup.codepoints import decode, encode, normalize_encoded, normalize_many  # noqa: E402
 from dedup.minhash import hash_encoded, sign_encoded  # noqa: E402
+from dedup.normalize import normalize  # noqa: E402
 from dedup.shingle import shingle_hash32, shingles  # noqa: E402
 
 K, NUM_PERM, SEED = 5, 128, 1
@@ -77,6 +79,9 @@ def methods(raw: list[str], norm: list[str], shingle_lists: list[list[str]]):
     def ours_raw():
         return sign_encoded(*normalize_encoded(raw), K, "char", NUM_PERM, SEED)[0]
 
+    def ours_normalize_only():
+        return normalize_encoded(raw)
+
     def ours_raw_sets():
         return hash_encoded(*normalize_encoded(raw), K, "char", NUM_PERM, SEED).signatures
 
@@ -86,6 +91,7 @@ def methods(raw: list[str], norm: list[str], shingle_lists: list[list[str]]):
         "dedup sign_encoded (normalized)": ours_normalized,
         "dedup normalize+sign (raw)": ours_raw,
         "dedup normalize+sign+sets (raw)": ours_raw_sets,
+        "dedup normalize only (raw)": ours_normalize_only,
     }
 
 
@@ -96,6 +102,8 @@ def bench(name: str, raw: list[str], rounds: int) -> None:
     table = methods(raw, norm, shingle_lists)
     # warm-up (numba cache load, table build) and the equality check
     results = {label: fn() for label, fn in table.items()}
+    if decode(*results["dedup normalize only (raw)"]) != [normalize(t) for t in raw]:
+        raise SystemExit("normalize_encoded differs from dedup.normalize.normalize")
     ds = results["datasketch update_batch (normalized)"]
     for label in ("dedup sign_encoded (normalized)", "dedup normalize+sign (raw)", "dedup normalize+sign+sets (raw)"):
         if not np.array_equal(results[label], ds):

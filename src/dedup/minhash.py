@@ -14,6 +14,12 @@ adds a radix sort (~6x faster than a comparison sort at these sizes). A scan
 of millions of documents keeps only signatures and recomputes sets for the
 documents in candidate pairs.
 
+Small batches in a process that has not loaded numba yet (a scan of a few
+files) take a reference path instead, which costs less than loading the
+compiled functions (~0.45 s): numpy, with datasketch's own ``affine32``
+arithmetic (:func:`dedup.codepoints.use_reference`; equal output,
+``tests/test_small_path.py``).
+
 Signatures equal datasketch's ``MinHash(num_perm, seed, scheme="affine32",
 hashfunc=dedup.shingle.shingle_hash32)`` updated with the document's shingles,
 bit for bit: the same permutation parameters (drawn exactly as datasketch draws
@@ -340,17 +346,20 @@ def _reference_minhash(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.n
     return sig
 
 
-def _reference_batch(cps, doc_off, k, word_mode, a, b) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Signatures and sorted shingle sets of every doc, the reference way."""
+def _reference_batch(cps, doc_off, k, word_mode, a, b) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Signatures, sorted shingle sets and shingle counts (with repeats) of
+    every doc, the reference way."""
     n = doc_off.size - 1
     sigs = np.full((n, a.size), EMPTY, dtype=np.uint32)
     sets = []
+    counts = np.zeros(n, dtype=np.int64)
     for d in range(n):
         hashes = _reference_hashes(cps, int(doc_off[d]), int(doc_off[d + 1]), k, word_mode)
         if hashes.size:
             sigs[d] = _reference_minhash(hashes, a, b)
         sets.append(np.unique(hashes))
-    return sigs, sets
+        counts[d] = hashes.size
+    return sigs, sets, counts
 
 
 def _check(k: int, kind: str) -> None:
@@ -366,7 +375,7 @@ def hash_encoded(cps: np.ndarray, offsets: np.ndarray, k: int, kind: ShingleKind
     _check(k, kind)
     a, b = permutations(num_perm, seed)
     if use_reference(cps.size):
-        sigs, sets = _reference_batch(cps, offsets, k, kind == "word", a, b)
+        sigs, sets, _ = _reference_batch(cps, offsets, k, kind == "word", a, b)
         set_off = np.zeros(len(sets) + 1, dtype=np.int64)
         np.cumsum([len(s) for s in sets], out=set_off[1:])
         return HashedDocs(sigs, np.concatenate([np.empty(0, np.uint64), *sets]), set_off)
@@ -388,10 +397,8 @@ def sign_encoded(
     _check(k, kind)
     a, b = permutations(num_perm, seed)
     if use_reference(cps.size):
-        sigs, sets = _reference_batch(cps, offsets, k, kind == "word", a, b)
-        counts = [len(s) if distinct else len(_reference_hashes(cps, int(lo), int(hi), k, kind == "word"))
-                  for s, lo, hi in zip(sets, offsets[:-1], offsets[1:])]
-        return sigs, np.array(counts, dtype=np.int64)
+        sigs, sets, counts = _reference_batch(cps, offsets, k, kind == "word", a, b)
+        return sigs, (np.array([len(s) for s in sets], dtype=np.int64) if distinct else counts)
     return _sign_batch(cps, offsets, k, kind == "word", a, b, distinct)
 
 
