@@ -241,11 +241,23 @@ def test_tables_rebuilt_from_a_damaged_cache(tmp_path, monkeypatch):
 
     path = tmp_path / "tables.npz"
     path.write_bytes(b"not an npz")
-    monkeypatch.setattr(normalize_module, "_cache_path", lambda: path)
+    monkeypatch.setattr(normalize_module, "_cache_paths", lambda: [path])
     fresh = normalize_module.tables.__wrapped__()
     np.testing.assert_array_equal(fresh.raw, tables().raw)
     with np.load(path) as data:  # rewritten
         np.testing.assert_array_equal(data["raw"], tables().raw)
+
+
+def test_tables_cached_in_the_next_place_when_not_writable(tmp_path, monkeypatch):
+    import dedup.normalize as normalize_module
+
+    blocker = tmp_path / "a-file"  # a directory cannot be made under it (even by root)
+    blocker.write_bytes(b"")
+    user = tmp_path / "user" / "tables.npz"
+    monkeypatch.setattr(normalize_module, "_cache_paths", lambda: [blocker / "pycache" / "tables.npz", user])
+    normalize_module.tables.__wrapped__()
+    with np.load(user) as data:
+        np.testing.assert_array_equal(data["mapped"], tables().mapped)
 
 
 def test_raw_table_is_nfkc_then_the_rule():

@@ -207,37 +207,47 @@ def _build_tables() -> Tables:
     return Tables(mapped, raw, np.asarray(exp_off, dtype=np.int64), np.asarray(exp_cps, dtype=np.uint32))
 
 
-def _cache_path() -> Path:
-    """Where the built tables are kept: next to the compiled numba cache,
-    named after everything they depend on (the rules in this file and
-    CPython's Unicode data)."""
+def _cache_paths() -> list[Path]:
+    """Where the built tables may be kept, in order: next to the compiled
+    numba cache, else (a read-only install) in the user's cache directory,
+    as numba does; named after everything they depend on (the rules in this
+    file and CPython's Unicode data)."""
     key = hashlib.sha256(Path(__file__).read_bytes())
     key.update(f"{unicodedata.unidata_version}|{sys.version_info[:2]}".encode())
-    return Path(__file__).resolve().parent / "__pycache__" / f"normalize-tables-{key.hexdigest()[:16]}.npz"
+    name = f"normalize-tables-{key.hexdigest()[:16]}.npz"
+    user = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dedup"
+    return [Path(__file__).resolve().parent / "__pycache__" / name, user / name]
+
+
+def _save(built: Tables, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, **built._asdict())
+    os.replace(tmp, path)
+    for stale in path.parent.glob("normalize-tables-*.npz"):  # of earlier rules
+        if stale != path:
+            stale.unlink(missing_ok=True)
 
 
 @functools.lru_cache(maxsize=1)
 def tables() -> Tables:
     """:class:`Tables`, built on first use (~1 s) and cached on disk, so a
     warm start loads them in about a millisecond."""
-    path = _cache_path()
-    try:
-        with np.load(path) as data:
-            return Tables(*(data[name] for name in Tables._fields))
-    except (OSError, KeyError, ValueError):
-        pass
+    paths = _cache_paths()
+    for path in paths:
+        try:
+            with np.load(path) as data:
+                return Tables(*(data[name] for name in Tables._fields))
+        except (OSError, KeyError, ValueError):
+            pass
     built = _build_tables()
-    try:
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **built._asdict())
-        os.replace(tmp, path)
-        for stale in path.parent.glob("normalize-tables-*.npz"):  # of earlier rules
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    except OSError:  # a read-only install: build on each start
-        pass
+    for path in paths:
+        try:
+            _save(built, path)
+            break
+        except OSError:  # not writable: try the next place (none: build on each start)
+            pass
     return built
 
 
