@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import orjson
+import pytest
 
 from dedup.index import BAND_LEVELS, Index
 
@@ -28,9 +29,9 @@ def write_jsonl(path: Path, prefix: str, texts: list[str]) -> list[str]:
     return ids
 
 
-def index_add(db: Path, jsonl: Path, batch_size: int) -> subprocess.Popen:
+def index_add(db: Path, jsonl: Path, batch_size: int, jobs: int = 1) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "dedup", "index", "add", "--db", str(db), str(jsonl), "--batch-size", str(batch_size), "-q"],
+        [sys.executable, "-m", "dedup", "index", "add", "--db", str(db), str(jsonl), "--batch-size", str(batch_size), "-j", str(jobs), "-q"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -68,11 +69,25 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path):
         assert set(index.ids()) == expected
 
 
-def test_kill_9_during_add_keeps_every_committed_batch(tmp_path):
+def processes_running(marker: str) -> list[int]:
+    """Pids of processes whose command line mentions ``marker``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_kill_9_during_add_keeps_every_committed_batch(tmp_path, jobs):
     db, jsonl, batch = tmp_path / "desk.db", tmp_path / "big.jsonl", 100
     total = 20_000
     ids = write_jsonl(jsonl, "k", synthetic_texts(total, seed=42, words=40))
-    proc = index_add(db, jsonl, batch_size=batch)
+    proc = index_add(db, jsonl, batch_size=batch, jobs=jobs)
     deadline = time.monotonic() + 120
     seen = 0
     while seen < 10 * batch:
@@ -88,6 +103,12 @@ def test_kill_9_during_add_keeps_every_committed_batch(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    if jobs > 1 and Path("/proc/self/cmdline").exists():
+        # the forked workers see their parent's pipes close and exit
+        deadline = time.monotonic() + 30
+        while processes_running(str(db)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not processes_running(str(db)), "workers outlived the killed index add"
 
     kept = consistent(db)
     assert seen <= kept < total, "killed mid-run: some batches committed, not all"
