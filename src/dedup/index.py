@@ -54,6 +54,7 @@ import codecs
 import dataclasses
 import os
 import sqlite3
+import sys
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -758,6 +759,13 @@ class Index:
         or (with ``add``) whose id is indexed with another text, is a
         :class:`Problem`.
         """
+        if "numba" not in sys.modules:
+            # One story at a time is below the size at which dedup.codepoints
+            # would load the compiled kernels by itself (it runs small batches
+            # as Python until numba is loaded); a screening process signs
+            # story after story, so it loads them once (~0.5 s) rather than
+            # paying the Python path (~2 ms a story) on each.
+            import numba  # noqa: F401
         batch = self._prepare([document])
         return self._screen_prepared(batch, 0, add=add, exclude_self=exclude_self)
 
