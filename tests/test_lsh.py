@@ -80,3 +80,13 @@ def test_ids_mapping_and_edge_cases():
     assert candidate_pairs(sigs[:1], 2, 2).shape == (0, 2)
     with pytest.raises(ValueError):
         candidate_pairs(sigs, 3, 2)
+
+
+def test_gauss_legendre_nodes_equal_numpys():
+    from dedup.lsh import _gauss_legendre
+
+    for n in (5, 64, 256):
+        x, w = _gauss_legendre.__wrapped__(n)
+        want_x, want_w = np.polynomial.legendre.leggauss(n)
+        np.testing.assert_allclose(x, want_x, rtol=0, atol=1e-14)
+        np.testing.assert_allclose(w, want_w, rtol=0, atol=1e-14)

@@ -120,3 +120,19 @@ def test_small_batches_do_not_import_numba():
         "assert 'numba' not in sys.modules, 'numba imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_small_scan_does_not_import_numba_or_scipy():
+    """A warm `dedup scan seeds/` pays no numba or scipy import: the scan's
+    LSH and verification kernels run as Python too (dedup.codepoints.sized)."""
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from dedup.cli import app\n"
+        f"result = CliRunner().invoke(app, ['scan', {str(SEEDS)!r}, '-q'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert '\"documents_scanned\": 5' in result.stdout\n"
+        "loaded = sorted(m for m in ('numba', 'scipy') if m in sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

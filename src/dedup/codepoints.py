@@ -98,6 +98,23 @@ def run_python(compiled: Callable, *args):
         _PYTHON -= 1
 
 
+#: Below this many items (signatures, pairs, window keys) a kernel of
+#: ``dedup.lsh`` or ``dedup.verify`` runs as Python while numba is not loaded
+#: (:func:`sized`); a Python loop over that many takes tens of milliseconds,
+#: loading numba ~0.45 s.
+SMALL_ITEMS = 50_000
+
+
+def sized(compiled: Callable, items: int) -> Callable:
+    """``compiled`` (a :func:`kernel`), or the same kernel run as Python when
+    its input has fewer than :data:`SMALL_ITEMS` items and numba is not
+    loaded: after a small batch took the reference path (:func:`use_reference`)
+    the rest of a small scan need not load numba either."""
+    if items < SMALL_ITEMS and use_reference(0):
+        return functools.partial(run_python, compiled)
+    return compiled
+
+
 def kernels_loaded() -> bool:
     """Whether numba is imported (by anyone) or a kernel was called."""
     return "numba" in sys.modules

@@ -14,8 +14,8 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from numba import njit
 
+from .codepoints import kernel, sized
 
 #: Gauss-Legendre nodes for the false positive/negative integrals: the
 #: integrands are smooth on [0, 1], and 256 nodes agree with scipy's adaptive
@@ -25,8 +25,27 @@ _GAUSS_NODES = 256
 
 
 @functools.lru_cache(maxsize=1)
-def _gauss_legendre() -> tuple[np.ndarray, np.ndarray]:
-    return np.polynomial.legendre.leggauss(_GAUSS_NODES)
+def _gauss_legendre(n: int = _GAUSS_NODES) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights on [-1, 1], by Newton's method on the Legendre
+    recurrence (as in Numerical Recipes' ``gauleg``). numpy's ``leggauss``
+    solves a 256 x 256 eigenproblem instead, which cost 15-160 ms of every
+    scan's start (BLAS thread start-up); this takes a few milliseconds and
+    agrees with it to 1e-14 (tests/test_lsh.py)."""
+    x = np.cos(np.pi * (np.arange(1, n + 1) - 0.25) / (n + 0.5))
+    for _ in range(100):
+        p0, p1 = np.ones_like(x), x.copy()
+        for k in range(2, n + 1):
+            p0, p1 = p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k
+        slope = n * (x * p1 - p0) / (x * x - 1)
+        step = p1 / slope
+        x = x - step
+        if np.abs(step).max() < 1e-15:
+            break
+    p0, p1 = np.ones_like(x), x.copy()
+    for k in range(2, n + 1):
+        p0, p1 = p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k
+    slope = n * (x * p1 - p0) / (x * x - 1)
+    return x[::-1].copy(), (2 / ((1 - x * x) * slope * slope))[::-1].copy()
 
 
 def _integral(f, lo: float, hi: float) -> np.ndarray:
@@ -53,7 +72,7 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return int(b[best]), int(r[best])
 
 
-@njit(cache=True)
+@kernel()
 def _pairs_from_runs(order, run_starts, run_ends):
     total = 0
     for g in range(run_starts.size):
@@ -102,7 +121,7 @@ def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, ids: np.ndarr
         if signatures.shape[0] < 2:
             break
         order, starts, ends = band_runs(signatures[:, band * rows : (band + 1) * rows])
-        left, right = _pairs_from_runs(ids[order], starts, ends)
+        left, right = sized(_pairs_from_runs, len(order))(ids[order], starts, ends)
         keys.append(left * n + right)
     if not keys:
         return np.empty((0, 2), dtype=np.int64)
@@ -140,7 +159,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return (h >> np.uint64(1)).astype(np.int64)
 
 
-@njit(cache=True)
+@kernel()
 def _packed_runs(packed, low_bits):
     """Runs of equal high bits in sorted ``packed`` (key << low_bits | item):
     the items of every run of two or more, and the runs' bounds in them."""
@@ -191,10 +210,10 @@ def key_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     low_bits = max(1, int(n - 1).bit_length()) if n else 1
     packed = (keys.astype(np.uint64) << np.uint64(low_bits)) | np.arange(n, dtype=np.uint64)
     packed.sort()
-    return _packed_runs(packed, low_bits)
+    return sized(_packed_runs, n)(packed, low_bits)
 
 
-@njit(cache=True)
+@kernel()
 def _owner_pairs(items, bounds, owner, keep):
     """Pairs ``(owner[x], owner[y])``, smaller first, of kept items ``x, y``
     in one run with different owners (repeats possible)."""
@@ -231,11 +250,11 @@ def run_pairs(items: np.ndarray, bounds: np.ndarray, owner: np.ndarray, keep: np
     share a run of :func:`key_runs` (not de-duplicated)."""
     if keep is None:
         keep = np.ones(len(owner), dtype=np.bool_)
-    left, right = _owner_pairs(items, bounds, owner, keep)
+    left, right = sized(_owner_pairs, len(items))(items, bounds, owner, keep)
     return np.stack([left, right], axis=1)
 
 
-@njit(cache=True)
+@kernel()
 def _crowded(items, bounds, owner, limit, keep):
     for r in range(bounds.size - 1):
         s, e = bounds[r], bounds[r + 1]
@@ -257,5 +276,5 @@ def drop_crowded(runs: list[tuple[np.ndarray, np.ndarray]], owner: np.ndarray, l
     is boilerplate (a footer, a dateline), and would pair all of them."""
     keep = np.ones(len(owner), dtype=np.bool_)
     for items, bounds in runs:
-        _crowded(items, bounds, owner, limit, keep)
+        sized(_crowded, len(items))(items, bounds, owner, limit, keep)
     return keep

@@ -8,8 +8,8 @@ the true Jaccard (up to a 2^-64 hash collision), not an estimate.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .codepoints import kernel, sized
 from .minhash import HashedDocs
 
 #: How far below the verdict's Jaccard and containment thresholds a
@@ -24,7 +24,7 @@ from .minhash import HashedDocs
 PREFILTER_MARGIN = 0.2
 
 
-@njit(cache=True)
+@kernel()
 def _intersections(hashes, offsets, left, right):
     out = np.empty(left.size, dtype=np.int64)
     for p in range(left.size):
@@ -53,7 +53,7 @@ def intersection_sizes(docs: HashedDocs, pairs: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     docs = docs.holding(np.unique(pairs))
     rows = docs.set_rows(pairs)
-    return _intersections(docs.hashes, docs.offsets, np.ascontiguousarray(rows[:, 0]), np.ascontiguousarray(rows[:, 1]))
+    return sized(_intersections, len(pairs))(docs.hashes, docs.offsets, np.ascontiguousarray(rows[:, 0]), np.ascontiguousarray(rows[:, 1]))
 
 
 def jaccard(docs: HashedDocs, pairs: np.ndarray) -> np.ndarray:
@@ -71,7 +71,7 @@ def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     return (signatures[pairs[:, 0]] == signatures[pairs[:, 1]]).mean(axis=1)
 
 
-@njit(cache=True)
+@kernel()
 def _plausible(signatures, sizes, left, right, min_jaccard, min_containment):
     keep = np.zeros(left.size, dtype=np.bool_)
     perms = signatures.shape[1]
@@ -109,7 +109,7 @@ def plausible(
     a pair failing both cannot be a duplicate, so it is not verified."""
     if len(pairs) == 0:
         return np.zeros(0, dtype=bool)
-    return _plausible(
+    return sized(_plausible, len(pairs))(
         signatures,
         sizes,
         np.ascontiguousarray(pairs[:, 0]),
