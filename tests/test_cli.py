@@ -197,3 +197,24 @@ def test_verdict_switches(tmp_path):
         "split_chains": True,
         "partial_is_duplicate": False,
     }
+
+
+def test_long_runs_show_progress_on_stderr_and_quiet_silences_it(tmp_path):
+    """More than PROGRESS_MIN_DOCS documents: a progress bar on stderr (typer's;
+    typer >= 0.20 no longer installs click), JSON alone on stdout."""
+    from dedup.cli import PROGRESS_MIN_DOCS
+
+    words = ["الكويت", "الرياض", "وزير", "الخارجية", "اجتمع", "سفير", "التعاون", "العلاقات", "الثنائية", "مجلس"]
+    lines = [
+        json.dumps({"id": f"d{n}", "text": " ".join(words[(n + k * k) % len(words)] + str(n * 7 + k) for k in range(40))})
+        for n in range(PROGRESS_MIN_DOCS + 20)
+    ]
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shown = run("scan", str(path))
+    assert shown.exit_code == 0, shown.stderr
+    assert "hashing" in shown.stderr
+    assert json.loads(shown.stdout)["stats"]["documents_scanned"] == PROGRESS_MIN_DOCS + 20
+    quiet = run("scan", str(path), "--quiet")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert quiet.stdout == shown.stdout

@@ -70,9 +70,7 @@ def progress_bar(total: int, label: str, quiet: bool):
     """A stderr progress bar for long work, or a no-op for short or quiet runs."""
     if quiet or total <= PROGRESS_MIN_DOCS:
         return None
-    import click
-
-    return click.progressbar(length=total, label=label, file=sys.stderr)
+    return typer.progressbar(length=total, label=label, file=sys.stderr)
 
 
 def _version(value: bool) -> None:
