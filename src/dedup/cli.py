@@ -66,11 +66,38 @@ def write_output(chunks, output: Optional[Path]) -> None:
             handle.write(chunk)
 
 
-def progress_bar(total: int, label: str, quiet: bool):
-    """A stderr progress bar for long work, or a no-op for short or quiet runs."""
-    if quiet or total <= PROGRESS_MIN_DOCS:
-        return None
-    return typer.progressbar(length=total, label=label, file=sys.stderr)
+class Progress:
+    """Progress of a stream whose length is unknown until it ends (the scan
+    signs while it reads): the documents hashed so far and their rate, on
+    stderr, once more than :data:`PROGRESS_MIN_DOCS` have been. Redrawn in
+    place on a terminal (at most 4 times a second), a line every 10 s in a
+    log; a last line at the end."""
+
+    def __init__(self, label: str, quiet: bool) -> None:
+        self.label, self.quiet = label, quiet
+        self.count = 0
+        self.started = self.drawn = time.monotonic()
+        self.terminal = sys.stderr.isatty()
+
+    def update(self, n: int) -> None:
+        self.count += n
+        now = time.monotonic()
+        if not self.quiet and self.count > PROGRESS_MIN_DOCS and now - self.drawn >= (0.25 if self.terminal else 10.0):
+            self._draw(now, end="")
+            self.drawn = now
+
+    def _draw(self, now: float, end: str) -> None:
+        rate = self.count / max(now - self.started, 1e-9)
+        line = f"{self.label}: {self.count:,} documents ({rate:,.0f}/s)"
+        sys.stderr.write(("\r" + line + end) if self.terminal else line + "\n")
+        sys.stderr.flush()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.quiet and self.count > PROGRESS_MIN_DOCS:
+            self._draw(time.monotonic(), end="\n")
 
 
 def _version(value: bool) -> None:
@@ -215,8 +242,7 @@ def scan(
     """
     from .inputs import InputError, JsonlFields, read_documents
     from .report import json_bytes, jsonl_lines, scan_report
-    from .scan import ScanConfig, collect
-    from .scan import scan as run_scan
+    from .scan import ScanConfig, scan_items
 
     started = time.perf_counter()
     try:
@@ -233,15 +259,15 @@ def scan(
             partial_is_duplicate=partial_as_duplicate,
             split_chains=split_chains,
         )
-        documents, problems = collect(read_documents(paths, JsonlFields(id_field, text_field)), strict)
-        for problem in problems:
-            log(f"skipped: {problem.message}", quiet)
-        bar = progress_bar(len(documents), "hashing", quiet)
-        if bar is None:
-            result = run_scan(documents, config, problems, strict, jobs=jobs)
-        else:
-            with bar:
-                result = run_scan(documents, config, problems, strict, progress=bar.update, jobs=jobs)
+        with Progress("hashing", quiet) as progress:
+            result = scan_items(
+                read_documents(paths, JsonlFields(id_field, text_field)),
+                config,
+                strict,
+                progress=progress.update,
+                jobs=jobs,
+                on_problem=lambda problem: log(f"skipped: {problem.message}", quiet),
+            )
     except (InputError, ValueError) as err:
         raise fail(str(err)) from None
     partials = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -211,50 +212,64 @@ def _sign_texts(texts: list[str], config: ScanConfig) -> _Signed:
     return _Signed(sigs, sizes, *_window_keys(cps, offsets, config))
 
 
-#: What forked workers run: ``(work, fetch)``, set before the fork so
-#: workers inherit it (and the texts ``fetch`` reads) instead of receiving
-#: it through a pipe.
+#: What forked workers run: ``(work, read)``, set before the fork so workers
+#: inherit it (and the texts ``read`` reads) instead of receiving it through
+#: a pipe.
 _FORKED: tuple = ()
 
 
-def _run_forked(task: tuple[int, int, ScanConfig]):
-    start, stop, config = task
-    work, fetch = _FORKED
-    return work(fetch(start, stop), config)
+def _run_forked(task: tuple[int, Any, ScanConfig]):
+    count, where, config = task
+    work, read = _FORKED
+    return count, work(read(where), config)
 
 
 def _batches(
     work: Callable,
-    fetch: Callable[[int, int], list[str]],
-    total: int,
+    locate: Callable[[int, int], Any],
+    read: Callable[[Any], list[str]],
+    bounds: Iterable[tuple[int, int]],
     config: ScanConfig,
     progress: Callable[[int], None] | None,
     jobs: int,
-    batch_size: int,
 ) -> Iterator:
-    """``work(fetch(start, stop), config)`` for consecutive batches of
-    ``total`` texts, in order; ``jobs > 1`` runs batches in that many forked
-    processes. Results come back in input order, so they never depend on
-    ``jobs``."""
-    bounds = [(start, min(start + batch_size, total)) for start in range(0, total, batch_size)]
-    if jobs <= 1 or len(bounds) < 2:
+    """``work(read(locate(start, stop)), config)`` for each batch of
+    ``bounds``, in order. ``locate`` says where a batch's texts are (it runs
+    here), ``read`` fetches them (in the worker). ``jobs > 1`` runs batches in
+    that many forked processes; ``bounds`` may be a generator that reads the
+    input as it goes (:func:`scan_items`): the pool consumes it in its feeder
+    thread, so reading and spooling overlap with signing. Results come back
+    in input order, so they never depend on ``jobs``."""
+    if jobs <= 1 or (isinstance(bounds, list) and len(bounds) < 2):
         for start, stop in bounds:
-            yield work(fetch(start, stop), config)
+            yield work(read(locate(start, stop)), config)
             if progress:
                 progress(stop - start)
         return
     import multiprocessing
 
     global _FORKED
-    _FORKED = (work, fetch)
+    _FORKED = (work, read)
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(bounds))) as pool:
-            for (start, stop), part in zip(bounds, pool.imap(_run_forked, [(a, b, config) for a, b in bounds])):
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            tasks = ((stop - start, locate(start, stop), config) for start, stop in bounds)
+            for count, part in pool.imap(_run_forked, tasks):
                 yield part
                 if progress:
-                    progress(stop - start)
+                    progress(count)
     finally:
         _FORKED = ()
+
+
+def _slices(total: int, batch_size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + batch_size, total)) for start in range(0, total, batch_size)]
+
+
+def _where(documents: Sequence[Document]) -> tuple[Callable, Callable]:
+    """``(locate, read)`` for :func:`_batches` over a document sequence."""
+    if isinstance(documents, SpooledDocuments):
+        return documents.locate, documents.read_located
+    return (lambda start, stop: (start, stop)), (lambda where: texts_of(documents, *where))
 
 
 def sign(
@@ -270,7 +285,11 @@ def sign(
     ``jobs > 1`` signs batches in that many forked processes; the output does
     not depend on ``jobs``.
     """
-    return _concat(list(_batches(_hash_texts, lambda a, b: texts[a:b], len(texts), config, progress, jobs, batch_size)), config.num_perm)
+    parts = _batches(
+        _hash_texts, lambda a, b: (a, b), lambda where: texts[where[0] : where[1]],
+        _slices(len(texts), batch_size), config, progress, jobs,
+    )
+    return _concat(list(parts), config.num_perm)
 
 
 def _first_pass(
@@ -278,28 +297,43 @@ def _first_pass(
     config: ScanConfig,
     progress: Callable[[int], None] | None,
     jobs: int,
-    batch_size: int = BATCH_SIZE,
+    bounds: Iterable[tuple[int, int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
     """Signatures, set sizes, window band keys (one array a batch) and window
-    owners of every document; signatures are written in place, not
-    concatenated, so they never exist twice."""
-    n = len(documents)
-    signatures = np.empty((n, config.num_perm), dtype=np.uint32)
-    sizes = np.empty(n, dtype=np.int64)
+    owners of every document, batch by batch (``bounds``; default: all of
+    ``documents`` in batches of :data:`BATCH_SIZE`)."""
+    signatures: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
     keys: list[np.ndarray] = []
     owners: list[np.ndarray] = []
     start = 0
+    locate, read = _where(documents)
     for part in _batches(
-        _sign_texts, lambda a, b: texts_of(documents, a, b), n, config, progress, jobs, batch_size
+        _sign_texts, locate, read, _slices(len(documents), BATCH_SIZE) if bounds is None else bounds,
+        config, progress, jobs,
     ):
-        stop = start + len(part.sizes)
-        signatures[start:stop] = part.signatures
-        sizes[start:stop] = part.sizes
+        signatures.append(part.signatures)
+        sizes.append(part.sizes)
         keys.append(part.window_keys)
         owners.append(part.window_owner + np.int32(start))
-        start = stop
+        start += len(part.sizes)
     owner = np.concatenate(owners) if owners else np.empty(0, dtype=np.int32)
-    return signatures, sizes, keys, owner
+    return _stack(signatures, (0, config.num_perm), np.uint32), _stack(sizes, (0,), np.int64), keys, owner
+
+
+def _stack(parts: list[np.ndarray], empty: tuple[int, ...], dtype) -> np.ndarray:
+    """``np.concatenate(parts)``, releasing each part once copied, so the
+    signatures of a million documents never exist twice."""
+    if not parts:
+        return np.empty(empty, dtype=dtype)
+    out = np.empty((sum(len(p) for p in parts), *parts[0].shape[1:]), dtype=parts[0].dtype)
+    at = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        out[at : at + len(part)] = part
+        at += len(part)
+    return out
 
 
 def collect(items: Iterable[Document | Problem], strict: bool = False) -> tuple[SpooledDocuments, list[Problem]]:
@@ -337,6 +371,49 @@ def scan(
     signatures, sizes, keys, owner = _first_pass(documents, config, progress, jobs)
     found = candidates(signatures, sizes, keys, owner, config)
     del keys, owner  # the window keys are the largest thing a first pass keeps
+    return _verify_and_cluster(documents, signatures, sizes, found, None, config, problems, strict)
+
+
+def scan_items(
+    items: Iterable[Document | Problem],
+    config: ScanConfig = ScanConfig(),
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
+    on_problem: Callable[[Problem], None] | None = None,
+) -> ScanResult:
+    """:func:`scan` straight from an input stream (what ``dedup scan`` runs).
+
+    Texts are spooled as they are read (:func:`collect`'s rule for problems:
+    reported through ``on_problem`` and in the result, or with ``strict`` an
+    :class:`InputError`), and every full batch is signed at once: with
+    ``jobs > 1`` by forked workers while this process reads on, so reading
+    and parsing the input no longer runs before all the signing. The result
+    is the same as ``scan(*collect(items))``."""
+    documents = SpooledDocuments()
+    problems: list[Problem] = []
+
+    def bounds() -> Iterator[tuple[int, int]]:
+        start = 0
+        for item in items:
+            if isinstance(item, Problem):
+                if strict:
+                    raise InputError(f"{item.message} (--strict)")
+                problems.append(item)
+                if on_problem:
+                    on_problem(item)
+                continue
+            documents.append(item)
+            if len(documents) - start == BATCH_SIZE:
+                yield start, len(documents)
+                start = len(documents)
+        if len(documents) > start:
+            yield start, len(documents)
+
+    signatures, sizes, keys, owner = _first_pass(documents, config, progress, jobs, bounds())
+    documents.flush()
+    found = candidates(signatures, sizes, keys, owner, config)
+    del keys, owner
     return _verify_and_cluster(documents, signatures, sizes, found, None, config, problems, strict)
 
 

@@ -60,10 +60,21 @@ class SpooledDocuments(Sequence[Document]):
 
     def texts(self, start: int, stop: int) -> list[str]:
         """Texts ``start..stop-1``, with one read."""
+        return self.read_located(self.locate(start, stop))
+
+    def locate(self, start: int, stop: int) -> array:
+        """Where texts ``start..stop-1`` lie in the spool file: their byte
+        offsets (written out first). Small and picklable, so a process forked
+        before these texts were appended can still read them
+        (:meth:`read_located`): the scan signs batches while it reads on."""
         self.flush()
-        lo, hi = self._ends[start], self._ends[stop]
+        return self._ends[start : stop + 1]
+
+    def read_located(self, ends: array) -> list[str]:
+        """The texts at the offsets :meth:`locate` returned, with one read."""
+        lo, hi = ends[0], ends[-1]
         data = os.pread(self._file.fileno(), hi - lo, lo)
-        return [data[a - lo : b - lo].decode("utf-8") for a, b in zip(self._ends[start:stop], self._ends[start + 1 : stop + 1])]
+        return [data[a - lo : b - lo].decode("utf-8") for a, b in zip(ends[:-1], ends[1:])]
 
     def text(self, i: int) -> str:
         return self.texts(i, i + 1)[0]
