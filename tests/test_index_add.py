@@ -126,11 +126,18 @@ def test_a_store_of_the_previous_schema_is_refused(tmp_path):
     path = tmp_path / "old.db"
     Index.open(path, create=True).close()
     con = sqlite3.connect(path)
+    # what schema 2 wrote: no window band tables, no window parameters
+    for table in ("windows_recent", "windows_middle", "windows"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("DELETE FROM meta WHERE key = 'windows'")
     con.execute(f"UPDATE meta SET value = '{INDEX_SCHEMA_VERSION - 1}' WHERE key = 'index_schema_version'")
     con.commit()
     con.close()
-    with pytest.raises(StoreError, match=r"older dedup \(index schema 1; this dedup reads schema 2\).*rebuild"):
+    assert INDEX_SCHEMA_VERSION == 3
+    with pytest.raises(StoreError, match=r"older dedup \(index schema 2; this dedup reads schema 3\).*rebuild"):
         Index.open(path)
+    with pytest.raises(StoreError, match=r"older dedup"):
+        Index.open(path, readonly=True)
 
 
 def test_cli_index_add_with_jobs_matches_serial(tmp_path):

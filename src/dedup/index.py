@@ -35,6 +35,17 @@ What a store holds, and why:
   adding slowed from ~9,000 to ~1,500 documents/s between 20,000 and 200,000
   documents (SQLite work alone). The small tables stay in cache, and the big
   one is rewritten once per ``bands_middle`` capacity instead of once a batch.
+- ``windows_recent``, ``windows_middle``, ``windows``: the same three-level
+  design for the document's containment windows (non-overlapping 30-word
+  windows, :func:`dedup.scan.window_band_keys`, the keys the scan bands): one
+  row per (window band key, document), the 32-bit key stored as a signed
+  32-bit integer (four bytes in SQLite's record format). A trimmed re-send of
+  a story (its text contained in the longer one, whole-document Jaccard 0.3 to
+  0.5) rarely shares a whole-document band, but shares whole windows; a
+  screened story looks its windows' keys up too, and like the scan ignores a
+  window that collides with more than ``max_window_docs`` documents
+  (boilerplate). A document's window rows are found again, when it is
+  removed or replaced, by recomputing its window keys from its stored text.
 
 Writes: WAL journal, every write transaction ``BEGIN IMMEDIATE`` under a busy
 timeout. A deferred transaction that starts reading and then wants to write
@@ -71,15 +82,15 @@ from .codepoints import decode, normalize_encoded
 from .evidence import pair_evidence
 from .minhash import hash_encoded, sign_encoded
 from .report import config_parameters
-from .scan import ScanConfig
+from .scan import ScanConfig, window_band_keys, window_config
 from .verdict import Verdict, judge
-from .lsh import band_keys  # moved to lsh: the scan bands windows with it too
+from .lsh import band_keys, lsh_params  # band_keys moved to lsh: the scan bands windows with it too
 from .verify import PREFILTER_MARGIN, intersection_sizes
 
 #: Version of the store's layout. Stores written by a newer version are
 #: refused (this code cannot know what changed); older ones too, until a
 #: migration exists.
-INDEX_SCHEMA_VERSION = 2  # 2: text in a one-byte Arabic code page or zlib, tagged; three band tables
+INDEX_SCHEMA_VERSION = 3  # 2: text in a one-byte Arabic code page or zlib, tagged; three band tables; 3: window band tables
 #: Documents per write transaction: the unit a killed ``index add`` keeps.
 BATCH_SIZE = 1000
 #: How long a writer waits for another writer's lock before giving up.
@@ -95,6 +106,14 @@ TEXT_CP1256, TEXT_ZLIB = 1, 0
 #: move into the next: ~16,000 documents at 32 bands (~8 MB, which stays in
 #: SQLite's cache), then ~130,000 (~70 MB); ``bands`` takes the rest.
 BAND_LEVELS: tuple[tuple[str, int | None], ...] = (("bands_recent", 1 << 19), ("bands_middle", 1 << 22), ("bands", None))
+#: The window band tables, likewise: a news story of ~350 words has ~12
+#: windows of 14 bands, ~5 times the rows of its document bands; the
+#: capacities hold about as many documents as :data:`BAND_LEVELS`'.
+WINDOW_LEVELS: tuple[tuple[str, int | None], ...] = (
+    ("windows_recent", 1 << 21),
+    ("windows_middle", 1 << 24),
+    ("windows", None),
+)
 #: SQLite page cache of a connection, KiB (the default is 2 MB).
 CACHE_KIB = 65536
 #: Bytes of the store a connection reads through mmap instead of read()
@@ -122,6 +141,9 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bands_middle (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bands_recent (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS windows (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS windows_middle (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS windows_recent (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 """
 
 
@@ -247,11 +269,29 @@ class _Prepared:
     signatures: np.ndarray
     counts: np.ndarray  # shingles per document; 0: too short to shingle
     keys: np.ndarray  # (n, bands)
+    #: band keys of the documents' containment windows, as stored (int32),
+    #: ``(windows, window bands)``, document ``i``'s in rows
+    #: ``window_bounds[i]:window_bounds[i + 1]``
+    window_keys: np.ndarray
+    window_bounds: np.ndarray
     #: the texts as stored (:func:`_pack`), when packed ahead (``add`` with jobs)
     packed: list[bytes] | None = None
 
     def normalized(self, i: int) -> np.ndarray:
         return self.cps[self.offsets[i] : self.offsets[i + 1]]
+
+    def windows_of(self, i: int) -> np.ndarray:
+        """Document ``i``'s window band keys, ``(windows, bands)``."""
+        return self.window_keys[self.window_bounds[i] : self.window_bounds[i + 1]]
+
+
+def _window_rows(cps: np.ndarray, offsets: np.ndarray, config: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys, bounds)`` of :attr:`_Prepared.window_keys`: the scan's
+    window band keys (:func:`dedup.scan.window_band_keys`) as signed 32-bit
+    integers, four bytes each in SQLite's record format instead of six."""
+    keys, owner = window_band_keys(cps, offsets, config)
+    bounds = np.searchsorted(owner, np.arange(len(offsets), dtype=np.int64))
+    return np.ascontiguousarray(keys).view(np.int32), bounds
 
 
 def _sign_texts(texts: list[str], config: ScanConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -267,8 +307,30 @@ def _prepare_to_store(texts: list[str], config: ScanConfig) -> tuple[np.ndarray,
     """What storing texts needs, computed in a worker process of ``add``
     with jobs: ``(signatures, counts, band keys, packed texts)``; the
     normalized texts stay in the worker."""
-    _, _, sigs, counts = _sign_texts(texts, config)
-    return sigs, counts, band_keys(sigs, *config.bands_rows), [_pack(t) for t in texts]
+    cps, offsets, sigs, counts = _sign_texts(texts, config)
+    wkeys, wbounds = _window_rows(cps, offsets, config)
+    return sigs, counts, band_keys(sigs, *config.bands_rows), wkeys, wbounds, [_pack(t) for t in texts]
+
+
+def window_parameters(config: ScanConfig) -> dict:
+    """The containment-window parameters a store's window rows depend on
+    (recorded in its ``meta`` as ``windows`` and checked like the others)."""
+    w = window_config(config)
+    bands, rows = lsh_params(w.lsh_threshold, w.num_perm) if config.containment_windows else (0, 0)
+    return {
+        "containment_windows": config.containment_windows,
+        "window_shingle_size": w.shingle_size,
+        "window_num_perm": w.num_perm,
+        "window_seed": w.seed,
+        "window_lsh_threshold": w.lsh_threshold,
+        "window_bands": bands,
+        "window_rows": rows,
+        "max_window_docs": w.max_window_docs,
+    }
+
+
+def _parameters(config: ScanConfig) -> dict:
+    return {**config_parameters(config), **window_parameters(config)}
 
 
 def _describe(params: Mapping[str, Any]) -> str:
@@ -278,7 +340,7 @@ def _describe(params: Mapping[str, Any]) -> str:
 class _Preparer:
     """Prepares batches for :meth:`Index.add`: in this process (``jobs``
     1), or in ``jobs`` forked worker processes, each batch's documents
-    normalized, signed, band-keyed and packed there (:func:`_prepare_to_store`)
+    normalized, signed, band-keyed (documents and windows) and packed there (:func:`_prepare_to_store`)
     so that only compact results come back.
 
     With jobs, the first batch is prepared here, before the fork: the
@@ -308,8 +370,8 @@ class _Preparer:
             return self._index._prepare(documents)
         if isinstance(handle, _Prepared):
             return handle
-        sigs, counts, keys, packed = handle.get()
-        return _Prepared(documents, None, None, sigs, counts, keys, packed)
+        sigs, counts, keys, wkeys, wbounds, packed = handle.get()
+        return _Prepared(documents, None, None, sigs, counts, keys, wkeys, wbounds, packed)
 
     def __enter__(self) -> "_Preparer":
         return self
@@ -341,6 +403,15 @@ class Index:
         marks = ",".join(f"?{b + 1}" for b in range(self._bands))
         lookups = " UNION ALL ".join(f"SELECT doc FROM {table} WHERE key IN ({marks})" for table, _ in BAND_LEVELS)
         self._candidates_sql = f"SELECT doc, id, shingles, signature FROM docs WHERE doc IN ({lookups}) ORDER BY doc"
+        # Per distinct window key of the query, up to ?2 documents from each
+        # window table (enough to tell a crowded key), as comma lists.
+        per_table = ", ".join(
+            f"(SELECT group_concat(doc) FROM (SELECT doc FROM {table} WHERE key = j.value LIMIT ?2))"
+            for table, _ in WINDOW_LEVELS
+        )
+        self._windows_sql = f"SELECT j.value, {per_table} FROM json_each(?1) AS j"
+        self._docs_sql = "SELECT doc, id, shingles, signature FROM docs WHERE doc IN (SELECT value FROM json_each(?1))"
+        self._max_window_docs = window_config(config).max_window_docs
 
     # -- opening -------------------------------------------------------------
 
@@ -410,6 +481,7 @@ class Index:
                         ("index_schema_version", str(INDEX_SCHEMA_VERSION)),
                         ("parameters", orjson.dumps(config_parameters(new)).decode()),
                         ("config", orjson.dumps(dataclasses.asdict(new)).decode()),
+                        ("windows", orjson.dumps(window_parameters(new)).decode()),
                     ],
                 )
                 con.execute(f"PRAGMA user_version={INDEX_SCHEMA_VERSION}")
@@ -432,8 +504,8 @@ class Index:
                 f"{INDEX_SCHEMA_VERSION}). Use a matching dedup version or rebuild the index."
             )
         stored = ScanConfig(**orjson.loads(meta["config"]))
-        stored_params = orjson.loads(meta["parameters"])
-        current = config_parameters(stored)
+        stored_params = {**orjson.loads(meta["parameters"]), **orjson.loads(meta.get("windows", "{}"))}
+        current = _parameters(stored)
         # Parameters this code fixes (hash functions, normalization version):
         # a store from another version of them cannot be matched against.
         keys = [*stored_params, *(k for k in current if k not in stored_params)]
@@ -444,7 +516,7 @@ class Index:
                 f"computes as {_describe({k: current.get(k) for k in diff})}. Rebuild the index."
             )
         requested = _resolve(stored, config)
-        asked = config_parameters(requested)
+        asked = _parameters(requested)
         diff = [k for k in stored_params if asked.get(k) != stored_params[k]]
         if diff:
             raise StoreError(
@@ -480,7 +552,8 @@ class Index:
 
     def _prepare(self, documents: list[Document]) -> _Prepared:
         cps, offsets, sigs, counts = _sign_texts([d.text for d in documents], self.config)
-        return _Prepared(documents, cps, offsets, sigs, counts, band_keys(sigs, self._bands, self._rows))
+        keys = band_keys(sigs, self._bands, self._rows)
+        return _Prepared(documents, cps, offsets, sigs, counts, keys, *_window_rows(cps, offsets, self.config))
 
     def _too_short(self, doc: Document) -> Problem:
         unit = "characters" if self.config.shingle_kind == "char" else "words"
@@ -491,10 +564,16 @@ class Index:
             doc.id,
         )
 
-    def _delete(self, con: sqlite3.Connection, doc: int, signature: bytes) -> None:
+    def _delete(self, con: sqlite3.Connection, doc: int, signature: bytes, text: bytes) -> None:
+        """Remove document ``doc`` and its band rows: document bands from
+        its signature, window bands recomputed from its stored text."""
         sig = np.frombuffer(signature, dtype="<u4")[None, :]
         rows = [(k, doc) for k in band_keys(sig, self._bands, self._rows)[0].tolist()]
         for table, _ in BAND_LEVELS:
+            con.executemany(f"DELETE FROM {table} WHERE key = ? AND doc = ?", rows)
+        wkeys, _ = _window_rows(*normalize_encoded([_unpack(text)]), self.config)
+        rows = [(k, doc) for k in np.unique(wkeys).tolist()]
+        for table, _ in WINDOW_LEVELS:
             con.executemany(f"DELETE FROM {table} WHERE key = ? AND doc = ?", rows)
         con.execute("DELETE FROM docs WHERE doc = ?", (doc,))
 
@@ -541,7 +620,7 @@ class Index:
                             )
                         )
                         continue
-                    self._delete(con, old[0], old[1])
+                    self._delete(con, old[0], old[1], old[2])
                     result.replaced += 1
                 else:
                     result.added += 1
@@ -555,16 +634,21 @@ class Index:
             con.executemany(
                 "INSERT OR IGNORE INTO bands_recent (key, doc) VALUES (?, ?)", self._band_rows(batch, stored, docs_rows)
             )
+            con.executemany(
+                f"INSERT OR IGNORE INTO {WINDOW_LEVELS[0][0]} (key, doc) VALUES (?, ?)",
+                self._window_rows(batch, stored, docs_rows),
+            )
             if stored:
-                self._merge_bands(con)
+                self._merge_bands(con, BAND_LEVELS)
+                self._merge_bands(con, WINDOW_LEVELS)
 
     @staticmethod
-    def _merge_bands(con: sqlite3.Connection) -> None:
+    def _merge_bands(con: sqlite3.Connection, levels: tuple[tuple[str, int | None], ...]) -> None:
         """Move each full band table's rows into the next (module doc): in
         key order (the table's), so each page of the next is written once;
         in the caller's transaction, so nothing is lost or doubled if the
-        process dies."""
-        for (table, capacity), (into, _) in zip(BAND_LEVELS, BAND_LEVELS[1:]):
+        process dies. ``levels``: :data:`BAND_LEVELS` or :data:`WINDOW_LEVELS`."""
+        for (table, capacity), (into, _) in zip(levels, levels[1:]):
             if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] < capacity:
                 return
             con.execute(f"INSERT OR IGNORE INTO {into} (key, doc) SELECT key, doc FROM {table}")
@@ -579,6 +663,19 @@ class Index:
         docs = np.repeat(np.array([r[0] for r in docs_rows], dtype=np.int64), self._bands)
         order = np.argsort(keys, kind="stable")
         return zip(keys[order].tolist(), docs[order].tolist())
+
+    @staticmethod
+    def _window_rows(batch: _Prepared, stored: list[int], docs_rows: list[tuple]) -> Iterable[tuple[int, int]]:
+        """Distinct ``(window key, doc)`` rows of the stored documents,
+        sorted by key then doc."""
+        if not stored or batch.window_keys.size == 0:
+            return []
+        parts = [batch.windows_of(i).ravel() for i in stored]
+        keys = np.concatenate(parts).astype(np.int64)
+        docs = np.repeat(np.array([r[0] for r in docs_rows], dtype=np.int64), [len(p) for p in parts])
+        # one int64 per row: key in the high half (signed), doc in the low
+        packed = np.unique((keys << 32) | docs)
+        return zip((packed >> 32).tolist(), (packed & 0xFFFFFFFF).tolist())
 
     def add(
         self,
@@ -665,11 +762,11 @@ class Index:
         removed, missing = [], []
         with self._write() as con:
             for doc_id in dict.fromkeys(ids):
-                row = con.execute("SELECT doc, signature FROM docs WHERE id = ?", (doc_id,)).fetchone()
+                row = con.execute("SELECT doc, signature, text FROM docs WHERE id = ?", (doc_id,)).fetchone()
                 if row is None:
                     missing.append(doc_id)
                 else:
-                    self._delete(con, row[0], row[1])
+                    self._delete(con, row[0], row[1], row[2])
                     removed.append(doc_id)
         return removed, missing
 
@@ -698,16 +795,53 @@ class Index:
         return {
             "index_schema_version": INDEX_SCHEMA_VERSION,
             "parameters": config_parameters(self.config),
+            "windows": window_parameters(self.config),
             "documents": len(self),
             "file_bytes": self.path.stat().st_size,
             "wal_bytes": wal.stat().st_size if wal.exists() else 0,
         }
 
-    def _matches(self, batch: _Prepared, i: int, exclude: str | None) -> list[Match]:
-        """Verify every indexed document sharing a band key with document
-        ``i`` of ``batch``; keep those :func:`judge` calls duplicates."""
+    def _window_candidates(self, batch: _Prepared, i: int, exclude: str | None) -> set[int]:
+        """Indexed documents (numbers) sharing a window band key with
+        document ``i`` of ``batch``, the scan's rule: a window of ``i`` one of
+        whose keys is shared by more than ``max_window_docs`` documents,
+        ``i`` included, is boilerplate and pairs nothing."""
+        windows = batch.windows_of(i)
+        if windows.size == 0:
+            return set()
+        limit = self._max_window_docs
+        keys = orjson.dumps(np.unique(windows).tolist()).decode()
+        own = None
+        if exclude is not None:
+            row = self._con.execute("SELECT doc FROM docs WHERE id = ?", (exclude,)).fetchone()
+            own = row[0] if row else None
+        holders: dict[int, set[int]] = {}
+        for key, *lists in self._con.execute(self._windows_sql, (keys, limit + 1)):
+            docs = {int(d) for found in lists if found for d in found.split(",")}
+            docs.discard(own)
+            holders[key] = docs
+        found: set[int] = set()
+        for window in windows.tolist():
+            shared = [holders[k] for k in window]
+            if all(len(docs) < limit for docs in shared):
+                found.update(*shared)
+        return found
+
+    def _candidates(self, batch: _Prepared, i: int, exclude: str | None) -> list[tuple]:
+        """``(doc, id, shingles, signature)`` of every indexed document
+        sharing a document band key or a (not crowded) window band key with
+        document ``i`` of ``batch``, ``exclude`` (an id) left out."""
         rows = self._con.execute(self._candidates_sql, batch.keys[i].tolist()).fetchall()
-        rows = self._plausible(batch, i, [r for r in rows if r[1] != exclude])
+        extra = self._window_candidates(batch, i, exclude).difference(r[0] for r in rows)
+        if extra:
+            rows += self._con.execute(self._docs_sql, (orjson.dumps(sorted(extra)).decode(),)).fetchall()
+        return [r for r in rows if r[1] != exclude]
+
+    def _matches(self, batch: _Prepared, i: int, exclude: str | None) -> list[Match]:
+        """Verify every candidate of document ``i`` of ``batch``
+        (:meth:`_candidates`) the prefilter leaves; keep those :func:`judge`
+        calls duplicates."""
+        rows = self._plausible(batch, i, self._candidates(batch, i, exclude))
         if not rows:
             return []
         cfg = self.config

@@ -181,23 +181,25 @@ class _Signed:
     window_owner: np.ndarray
 
 
-def _window_config(config: ScanConfig):
+def window_config(config: ScanConfig):
     from .passages import PartialConfig  # passages imports this module
 
     w = config.containment_windows
     return PartialConfig(window_words=w, stride_words=w)
 
 
-def _window_keys(cps: np.ndarray, offsets: np.ndarray, config: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
+def window_band_keys(cps: np.ndarray, offsets: np.ndarray, config: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
     """Band keys of the containment windows of an encoded batch.
 
     Kept instead of the windows' signatures: 14 keys of 4 bytes a window
     against 64 slots of 4 bytes (a million articles cut ~15 million windows).
     32 bits a key suffice: a chance key collision only adds a candidate that
-    the prefilter and exact verification judge like any other."""
+    the prefilter and exact verification judge like any other. What
+    :mod:`dedup.index` stores per document, so that screening finds the
+    pairs a scan finds through windows."""
     if not config.containment_windows:
         return np.empty((0, 0), dtype=np.uint32), np.empty(0, dtype=np.int32)
-    cfg = _window_config(config)
+    cfg = window_config(config)
     wcps, woffsets, owner = word_windows(cps, offsets, cfg.window_words, cfg.stride_words, cfg.shingle_size)
     sigs, _ = sign_encoded(wcps, woffsets, cfg.shingle_size, cfg.shingle_kind, cfg.num_perm, cfg.seed)
     bands, rows = lsh_params(cfg.lsh_threshold, cfg.num_perm)
@@ -209,7 +211,7 @@ def _sign_texts(texts: list[str], config: ScanConfig) -> _Signed:
     sigs, sizes = sign_encoded(
         cps, offsets, config.shingle_size, config.shingle_kind, config.num_perm, config.seed, distinct=True
     )
-    return _Signed(sigs, sizes, *_window_keys(cps, offsets, config))
+    return _Signed(sigs, sizes, *window_band_keys(cps, offsets, config))
 
 
 #: What forked workers run: ``(work, read)``, set before the fork so workers
@@ -431,7 +433,7 @@ def cluster_signed(
     owners: list[np.ndarray] = []
     for start in range(0, len(documents), BATCH_SIZE):
         cps, offsets = normalize_encoded(texts_of(documents, start, min(start + BATCH_SIZE, len(documents))))
-        part_keys, part_owner = _window_keys(cps, offsets, config)
+        part_keys, part_owner = window_band_keys(cps, offsets, config)
         keys.append(part_keys)
         owners.append(part_owner + np.int32(start))
     owner = np.concatenate(owners) if owners else np.empty(0, dtype=np.int32)
@@ -491,7 +493,7 @@ def candidates(
             keep_plausible(run_pairs(*key_runs(keys), ids))
     if len(window_owner) >= 2:
         runs = [key_runs(np.concatenate([k[:, band] for k in window_keys])) for band in range(window_keys[0].shape[1])]
-        keep = drop_crowded(runs, window_owner, _window_config(config).max_window_docs)
+        keep = drop_crowded(runs, window_owner, window_config(config).max_window_docs)
         for items, bounds in runs:
             pairs = run_pairs(items, bounds, window_owner, keep)
             keep_plausible(pairs[valid[pairs[:, 0]] & valid[pairs[:, 1]]])
