@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup.index import BAND_LEVELS, INDEX_SCHEMA_VERSION, Index, StoreError, band_keys
+from dedup.index import BAND_LEVELS, INDEX_SCHEMA_VERSION, WINDOW_LEVELS, Index, StoreError, band_keys
 from dedup.inputs import Document, Problem
 from dedup.lsh import candidate_pairs
 from dedup.normalize import normalize_reference
@@ -196,6 +196,9 @@ def test_remove_deletes_documents_and_their_band_rows(tmp_path):
         assert removed == ["r3", "r7"] and missing == ["nope"]
         assert len(index) == 18 and "r3" not in index and index.get_document("r7") is None
         assert band_row_count(index) == 18 * index.config.bands_rows[0]
+        windows = " UNION ALL ".join(f"SELECT key, doc FROM {table}" for table, _ in WINDOW_LEVELS)
+        docs = {n for (n,) in index._con.execute(f"SELECT DISTINCT doc FROM ({windows})")}
+        assert docs == {n for (n,) in index._con.execute("SELECT doc FROM docs")}
         assert index.screen(Document("q", texts[3], "q")).verdict == "new"
         assert index.screen(Document("q", texts[4], "q")).verdict == "duplicate"
 

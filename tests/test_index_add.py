@@ -27,14 +27,29 @@ runner = CliRunner()
 
 
 def contents(path: Path) -> tuple[list[tuple], list[tuple]]:
-    """Every document row and every band row (either table), sorted."""
+    """Every document row, every band row and every window band row (any
+    table), sorted."""
     con = sqlite3.connect(path)
     try:
         docs = con.execute("SELECT doc, id, origin, shingles, signature, text FROM docs ORDER BY doc").fetchall()
         bands = con.execute(f"SELECT key, doc FROM ({BAND_ROWS}) ORDER BY key, doc").fetchall()
-        return docs, bands
+        windows = con.execute(f"SELECT key, doc FROM ({WINDOW_ROWS}) ORDER BY key, doc").fetchall()
+        assert windows
+        return docs, bands, windows
     finally:
         con.close()
+
+
+#: Every window band row, in any table.
+WINDOW_ROWS = " UNION ALL ".join(f"SELECT key, doc FROM {table}" for table, _ in index_module.WINDOW_LEVELS)
+
+
+def window_rows(index: Index) -> set[tuple[str, int, int]]:
+    return {
+        (table, key, doc)
+        for table, _ in index_module.WINDOW_LEVELS
+        for key, doc in index._con.execute(f"SELECT key, doc FROM {table}")
+    }
 
 
 def mixed_input(seed: int = 3) -> list[Document | Problem]:
@@ -78,6 +93,9 @@ def test_strict_add_with_jobs_commits_what_serial_commits(tmp_path):
 
 def test_band_rows_move_through_the_tables_without_losing_candidates(tmp_path, monkeypatch):
     monkeypatch.setattr(index_module, "BAND_LEVELS", (("bands_recent", 1000), ("bands_middle", 3000), ("bands", None)))
+    monkeypatch.setattr(
+        index_module, "WINDOW_LEVELS", (("windows_recent", 1000), ("windows_middle", 3000), ("windows", None))
+    )
     documents = with_copies(11, 120)
     with Index.open(tmp_path / "m.db", create=True) as index:
         index.add(documents, batch_size=25)
@@ -88,6 +106,8 @@ def test_band_rows_move_through_the_tables_without_losing_candidates(tmp_path, m
                 assert doc_id not in where, "a document's rows are in one table"
                 where[doc_id] = table
         assert set(where.values()) == {"bands_recent", "bands_middle", "bands"}
+        windows_before = window_rows(index)
+        assert {t for t, _, _ in windows_before} == {"windows_recent", "windows_middle", "windows"}
         assert band_row_count(index) == len(documents) * index.config.bands_rows[0]
         batch = index._prepare(documents)
         expected = {
@@ -101,6 +121,9 @@ def test_band_rows_move_through_the_tables_without_losing_candidates(tmp_path, m
             assert doc.id in {m.id for m in index.screen(Document("q", doc.text, "q")).matches}
         index.remove([d.id for d in picked])
         assert band_row_count(index) == (len(documents) - 3) * index.config.bands_rows[0]
+        gone = {n for (n,) in con.execute("SELECT doc FROM docs")}
+        # the removed documents' window rows are gone from whichever table held them, the others stay
+        assert window_rows(index) == {r for r in windows_before if r[2] in gone}
         for doc in picked:
             assert doc.id not in {m.id for m in index.screen(Document("q", doc.text, "q")).matches}
 

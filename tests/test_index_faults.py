@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dedup.index import BAND_LEVELS, Index
+from dedup.index import BAND_LEVELS, WINDOW_LEVELS, Index
 
 from test_index import synthetic_texts
 
@@ -47,6 +47,11 @@ def consistent(db: Path) -> int:
         assert con.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0] == docs * BANDS
         orphans = con.execute(f"SELECT count(*) FROM ({rows}) WHERE doc NOT IN (SELECT doc FROM docs)").fetchone()[0]
         assert orphans == 0
+        windows = " UNION ALL ".join(f"SELECT key, doc FROM {table}" for table, _ in WINDOW_LEVELS)
+        orphans = con.execute(f"SELECT count(*) FROM ({windows}) WHERE doc NOT IN (SELECT doc FROM docs)").fetchone()[0]
+        assert orphans == 0
+        bare = con.execute(f"SELECT count(*) FROM docs WHERE doc NOT IN (SELECT doc FROM ({windows}))").fetchone()[0]
+        assert bare == 0, "every document has its window rows"
         return docs
     finally:
         con.close()
