@@ -94,13 +94,32 @@ def test_fast_map_equals_reference_adversarial(monkeypatch):
 
     monkeypatch.setattr(normalize_mod, "normalize_with_offsets_reference", counted)
     rng = random.Random(11)
-    total = 0
-    for composing in (0.0, 0.002, 0.02):
-        for _ in range(2000):
-            assert_same_map(adversarial(rng, rng.randint(0, 80), composing))
+    total = composed = 0
+    for composing in (0.0, 0.002, 0.02, 0.1, 0.4):
+        for _ in range(1500):
+            text = adversarial(rng, rng.randint(0, 80), composing)
+            composed += any(lo <= ord(ch) <= hi for ch in text for lo, hi in COMPOSING)
+            assert_same_map(text)
             total += 1
-    # most texts take the vectorized path, some (composing marks) the reference
-    assert 0.1 * total < len(calls) < 0.6 * total
+    # texts with composing characters take the cluster path, and the reference
+    # only when jamo compose across clusters (or the like)
+    assert composed > 0.3 * total
+    assert 0 < len(calls) < 0.1 * total
+
+
+def test_fast_map_composing_clusters():
+    """Composing marks and jamo next to the tabled characters, one by one."""
+    rng = random.Random(4)
+    hard = ["\u0301", "\u0654", "\u0653", "\u0655", "\u1161", "\u11a8", "\u1100", "\u0f73", "\u0f71", "\U0001d165", "\u0cd5", "\u3099"]
+    easy = ["ا", "و", "ي", "\u064e", "\u0651", "\u0640", " ", "e", "\ufdf2", "\ufefb", "\u200f", "가", "\u0cc6", "か", "\U0001d158", "😀"]
+    pool = hard + easy
+    for n in range(1, 5):
+        for _ in range(3000 if n > 2 else 500):
+            assert_same_map("".join(rng.choice(pool) for _ in range(n)))
+    for a in hard + easy:
+        for b in hard + easy:
+            assert_same_map(a + b)
+            assert_same_map("ب" + a + b + " ت")
 
 
 def test_fast_map_edge_cases():
