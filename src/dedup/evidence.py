@@ -222,21 +222,24 @@ def original_span(om: OffsetMap, words: Words, span: tuple[int, int]) -> tuple[i
 def containment(norm_a: str, norm_b: str, k: int) -> tuple[float, float]:
     """(share of a's shingles found in b, share of b's found in a).
 
-    The sets of character ``k``-shingles, each shingle an integer: its
-    characters numbered in the two texts' alphabet, read as ``k`` digits in
-    that base (exact, no hashing: equal to comparing the shingle strings,
-    :func:`containment_reference`). Alphabets too large for 63 bits take
+    The sets of character ``k``-shingles, each shingle an integer: its code
+    points (or, past about U+1840 for ``k=5``, its characters numbered in
+    the two texts' alphabet) read as ``k`` digits in that base. Exact, no
+    hashing: equal to comparing the shingle strings
+    (:func:`containment_reference`); alphabets too large for 63 bits take
     the reference.
     """
     if k < 1:
         return containment_reference(norm_a, norm_b, k)
     ca = np.frombuffer(norm_a.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cb = np.frombuffer(norm_b.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    alphabet, ids = np.unique(np.concatenate((ca, cb)), return_inverse=True)
-    base = len(alphabet)
-    if base**k >= 2**63:
-        return containment_reference(norm_a, norm_b, k)
-    ids = ids.reshape(-1).astype(np.int64)
+    ids = np.concatenate((ca, cb)).astype(np.int64)
+    base = int(ids.max()) + 1 if len(ids) else 1
+    if base**k >= 2**63:  # not Arabic or Latin text: number the characters used
+        alphabet, ids = np.unique(ids, return_inverse=True)
+        ids, base = ids.reshape(-1), len(alphabet)
+        if base**k >= 2**63:
+            return containment_reference(norm_a, norm_b, k)
 
     def keys(x: np.ndarray) -> np.ndarray:
         if len(x) < k:
