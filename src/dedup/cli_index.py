@@ -199,7 +199,8 @@ def index_remove(
 
 @index_app.command("stats")
 def index_stats(db: Db) -> None:
-    """Print the index's document count, parameters, schema version and size.
+    """Print the index's document count, parameters (whole-document and
+    containment-window bands), schema version and size.
 
     Example:
 
@@ -240,6 +241,9 @@ def screen(
     --add also "added". A line that is not a usable document gives
     {"line", "id", "verdict": "error", "reason", "error"} and the stream goes
     on. Counts go to stderr at the end. Without --add the index must exist.
+    Candidates are the indexed documents sharing a whole-document band or a
+    30-word window band (not boilerplate) with the line, as in a scan, so a
+    trimmed re-send of an indexed story is found too.
 
     Example:
 
