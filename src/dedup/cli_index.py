@@ -25,6 +25,7 @@ from .cli import (
     NumPerm,
     Output,
     Paths,
+    Progress,
     Quiet,
     Seed,
     ShingleKind,
@@ -68,20 +69,6 @@ def _params(
         "lsh_threshold": lsh_threshold,
     }
     return {k: v for k, v in given.items() if v is not None}
-
-
-def _counter(label: str):
-    """A progress callback for streamed input (no known total): a running
-    count on stderr, rewritten in place."""
-    done = 0
-
-    def update(n: int) -> None:
-        nonlocal done
-        done += n
-        sys.stderr.write(f"\r{label} {done:,} documents")
-        sys.stderr.flush()
-
-    return update
 
 
 def _json(obj: dict, output: Optional[Path] = None) -> None:
@@ -143,19 +130,13 @@ def index_add(
         check_paths(paths)
         with Index.open(db, _params(threshold, shingle_size, shingle_kind, num_perm, seed, lsh_threshold), create=True) as index:
             items = read_documents(paths, JsonlFields(id_field, text_field))
-            result = index.add(
-                items,
-                replace=replace,
-                strict=strict,
-                batch_size=batch_size,
-                progress=None if quiet else _counter("added"),
-                jobs=jobs,
-            )
+            with Progress("indexed", quiet) as progress:
+                result = index.add(
+                    items, replace=replace, strict=strict, batch_size=batch_size, progress=progress.update, jobs=jobs
+                )
             total = len(index)
     except (InputError, ValueError) as err:
         raise fail(str(err)) from None
-    if not quiet and (result.added or result.replaced or result.unchanged):
-        sys.stderr.write("\n")
     for problem in result.problems:
         log(f"skipped: {problem.message}", quiet)
     summary = {**result.as_dict(), "documents": total}
@@ -321,14 +302,15 @@ def check(
 
     started = time.perf_counter()
     try:
-        result = run_check(
-            paths,
-            against,
-            _params(threshold, shingle_size, shingle_kind, num_perm, seed, lsh_threshold),
-            JsonlFields(id_field, text_field),
-            strict,
-            progress=None if quiet else _counter("indexed corpus:"),
-        )
+        with Progress("indexed corpus", quiet) as progress:
+            result = run_check(
+                paths,
+                against,
+                _params(threshold, shingle_size, shingle_kind, num_perm, seed, lsh_threshold),
+                JsonlFields(id_field, text_field),
+                strict,
+                progress=progress.update,
+            )
     except (InputError, ValueError) as err:
         raise fail(str(err)) from None
     report = result.report()
