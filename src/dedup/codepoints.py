@@ -149,6 +149,21 @@ def decode(cps: np.ndarray, offsets: np.ndarray) -> list[str]:
     return [data[4 * lo : 4 * hi].decode("utf-32-le") for lo, hi in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
 
 
+@kernel(inline="always")
+def _emit(out, pos, pending, start, x):
+    """Write code point ``x`` of the current doc (which starts at ``start``)
+    at ``out[pos]``, collapsing spaces: a space only marks one as pending,
+    written before the next character and never at the doc's start or end.
+    Returns the new ``(pos, pending)``."""
+    if x == _SPACE:
+        return pos, pos > start
+    if pending:
+        out[pos] = _SPACE
+        pos += 1
+    out[pos] = x
+    return pos + 1, False
+
+
 @kernel()
 def _normalize_batch(cps, offsets, table, exp_off, exp_cps):
     """Table lookup (a code point, removed, or a short expansion) and space
@@ -174,15 +189,7 @@ def _normalize_batch(cps, offsets, table, exp_off, exp_cps):
                 break
             m = table[cp]
             if m >= 0:
-                if m == _SPACE:
-                    pending = pos > start
-                    continue
-                if pending:
-                    out[pos] = _SPACE
-                    pos += 1
-                    pending = False
-                out[pos] = m
-                pos += 1
+                pos, pending = _emit(out, pos, pending, start, m)
                 continue
             if m == _REMOVED:
                 continue
@@ -196,16 +203,7 @@ def _normalize_batch(cps, offsets, table, exp_off, exp_cps):
                 grown[:pos] = out[:pos]
                 out = grown
             for j in range(lo, hi):
-                x = exp_cps[j]
-                if x == _SPACE:
-                    pending = pos > start
-                    continue
-                if pending:
-                    out[pos] = _SPACE
-                    pos += 1
-                    pending = False
-                out[pos] = x
-                pos += 1
+                pos, pending = _emit(out, pos, pending, start, exp_cps[j])
         if other[d]:
             pos = start
         out_off[d + 1] = pos

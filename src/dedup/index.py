@@ -303,10 +303,12 @@ def _sign_texts(texts: list[str], config: ScanConfig) -> tuple[np.ndarray, np.nd
     return cps, offsets, sigs, counts
 
 
-def _prepare_to_store(texts: list[str], config: ScanConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
+def _prepare_to_store(
+    texts: list[str], config: ScanConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
     """What storing texts needs, computed in a worker process of ``add``
-    with jobs: ``(signatures, counts, band keys, packed texts)``; the
-    normalized texts stay in the worker."""
+    with jobs: ``(signatures, counts, band keys, window keys, window bounds,
+    packed texts)``; the normalized texts stay in the worker."""
     cps, offsets, sigs, counts = _sign_texts(texts, config)
     wkeys, wbounds = _window_rows(cps, offsets, config)
     return sigs, counts, band_keys(sigs, *config.bands_rows), wkeys, wbounds, [_pack(t) for t in texts]

@@ -341,15 +341,32 @@ def collect(items: Iterable[Document | Problem], strict: bool = False) -> tuple[
     (:mod:`dedup.spool`): a scan of a million articles could not hold them."""
     documents = SpooledDocuments()
     problems: list[Problem] = []
+    for _ in _spool(items, documents, problems, strict):
+        pass
+    documents.flush()
+    return documents, problems
+
+
+def _spool(
+    items: Iterable[Document | Problem],
+    documents: SpooledDocuments,
+    problems: list[Problem],
+    strict: bool,
+    on_problem: Callable[[Problem], None] | None = None,
+) -> Iterator[int]:
+    """Append each document to ``documents`` (yielding how many there are)
+    and each problem to ``problems`` (or, with ``strict``, stop with an
+    :class:`InputError`): the one rule of :func:`collect` and :func:`scan_items`."""
     for item in items:
         if isinstance(item, Problem):
             if strict:
                 raise InputError(f"{item.message} (--strict)")
             problems.append(item)
+            if on_problem:
+                on_problem(item)
         else:
             documents.append(item)
-    documents.flush()
-    return documents, problems
+            yield len(documents)
 
 
 def scan(
@@ -383,9 +400,8 @@ def scan_items(
 ) -> ScanResult:
     """:func:`scan` straight from an input stream (what ``dedup scan`` runs).
 
-    Texts are spooled as they are read (:func:`collect`'s rule for problems:
-    reported through ``on_problem`` and in the result, or with ``strict`` an
-    :class:`InputError`), and every full batch is signed at once: with
+    Texts are spooled as they are read (:func:`collect`'s rule for problems,
+    each also passed to ``on_problem``), and every full batch is signed at once: with
     ``jobs > 1`` by forked workers while this process reads on, so reading
     and parsing the input no longer runs before all the signing. The result
     is the same as ``scan(*collect(items))``."""
@@ -394,18 +410,10 @@ def scan_items(
 
     def bounds() -> Iterator[tuple[int, int]]:
         start = 0
-        for item in items:
-            if isinstance(item, Problem):
-                if strict:
-                    raise InputError(f"{item.message} (--strict)")
-                problems.append(item)
-                if on_problem:
-                    on_problem(item)
-                continue
-            documents.append(item)
-            if len(documents) - start == BATCH_SIZE:
-                yield start, len(documents)
-                start = len(documents)
+        for count in _spool(items, documents, problems, strict, on_problem):
+            if count - start == BATCH_SIZE:
+                yield start, count
+                start = count
         if len(documents) > start:
             yield start, len(documents)
 
