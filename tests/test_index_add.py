@@ -149,15 +149,13 @@ def test_a_store_of_the_previous_schema_is_refused(tmp_path):
     path = tmp_path / "old.db"
     Index.open(path, create=True).close()
     con = sqlite3.connect(path)
-    # what schema 2 wrote: no window band tables, no window parameters
-    for table in ("windows_recent", "windows_middle", "windows"):
-        con.execute(f"DROP TABLE {table}")
-    con.execute("DELETE FROM meta WHERE key = 'windows'")
+    # what schema 3 wrote: no sketches
+    con.execute("DROP TABLE sketches")
     con.execute(f"UPDATE meta SET value = '{INDEX_SCHEMA_VERSION - 1}' WHERE key = 'index_schema_version'")
     con.commit()
     con.close()
-    assert INDEX_SCHEMA_VERSION == 3
-    with pytest.raises(StoreError, match=r"older dedup \(index schema 2; this dedup reads schema 3\).*rebuild"):
+    assert INDEX_SCHEMA_VERSION == 4
+    with pytest.raises(StoreError, match=r"older dedup \(index schema 3; this dedup reads schema 4\).*rebuild"):
         Index.open(path)
     with pytest.raises(StoreError, match=r"older dedup"):
         Index.open(path, readonly=True)

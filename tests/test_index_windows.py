@@ -35,8 +35,8 @@ def head(text: str, share: float) -> str:
 def band_candidate_ids(index: Index, document: Document) -> set[str]:
     """Ids of the indexed documents sharing a whole-document band key (the
     lookup of schema 2, before window bands)."""
-    batch = index._prepare([document])
-    return {r[1] for r in index._con.execute(index._candidates_sql, batch.keys[0].tolist())}
+    docs = index._band_candidates(index._prepare([document]), 0).tolist()
+    return {index._con.execute("SELECT id FROM docs WHERE doc = ?", (d,)).fetchone()[0] for d in docs}
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_boilerplate_windows_are_ignored_like_the_scan_does(tmp_path):
     for sharing, crowded in ((5, False), (limit, True)):
         with Index.open(tmp_path / f"b{sharing}.db", create=True) as index:
             index.add([Document(f"d{i}", boiler + " " + body, "d") for i, body in enumerate(bodies[:sharing])])
-            found = index._window_candidates(index._prepare([query]), 0, None)
+            found = set(index._window_candidates(index._prepare([query]), 0).tolist())
             assert (found == set()) if crowded else (len(found) == sharing)
             # with the query, ``limit + 1`` documents share the windows: boilerplate for the scan too
             if crowded:

@@ -46,6 +46,14 @@ What a store holds, and why:
   window that collides with more than ``max_window_docs`` documents
   (boilerplate). A document's window rows are found again, when it is
   removed or replaced, by recomputing its window keys from its stored text.
+- ``sketches``: every document's shingle count and the low byte of each
+  signature value (:mod:`dedup.sketches`), in blocks of consecutive document
+  numbers. A screened story's band and window keys give document numbers
+  only; the sketches, cached by the reading process, drop the candidates that
+  cannot be duplicates before any row is read (at a million documents, common
+  wording gives a story hundreds to thousands of candidates, nearly all
+  dropped). Document numbers are never reused (``meta`` ``next_doc``), so a
+  cached sketch never belongs to another document.
 
 Writes: WAL journal, every write transaction ``BEGIN IMMEDIATE`` under a busy
 timeout. A deferred transaction that starts reading and then wants to write
@@ -85,12 +93,13 @@ from .report import config_parameters
 from .scan import ScanConfig, window_band_keys, window_config
 from .verdict import Verdict, judge
 from .lsh import band_keys, lsh_params  # band_keys moved to lsh: the scan bands windows with it too
-from .verify import PREFILTER_MARGIN, intersection_sizes
+from . import sketches
+from .verify import intersection_sizes, plausible_estimates
 
 #: Version of the store's layout. Stores written by a newer version are
 #: refused (this code cannot know what changed); older ones too, until a
 #: migration exists.
-INDEX_SCHEMA_VERSION = 3  # 2: text in a one-byte Arabic code page or zlib, tagged; three band tables; 3: window band tables
+INDEX_SCHEMA_VERSION = 4  # 2: text in a one-byte Arabic code page or zlib, tagged; three band tables; 3: window band tables; 4: sketches, document numbers never reused
 #: Documents per write transaction: the unit a killed ``index add`` keeps.
 BATCH_SIZE = 1000
 #: How long a writer waits for another writer's lock before giving up.
@@ -144,6 +153,7 @@ CREATE TABLE IF NOT EXISTS bands_recent (key INTEGER NOT NULL, doc INTEGER NOT N
 CREATE TABLE IF NOT EXISTS windows (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS windows_middle (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS windows_recent (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sketches (block INTEGER PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
@@ -404,7 +414,11 @@ class Index:
         self._bands, self._rows = config.bands_rows
         marks = ",".join(f"?{b + 1}" for b in range(self._bands))
         lookups = " UNION ALL ".join(f"SELECT doc FROM {table} WHERE key IN ({marks})" for table, _ in BAND_LEVELS)
-        self._candidates_sql = f"SELECT doc, id, shingles, signature FROM docs WHERE doc IN ({lookups}) ORDER BY doc"
+        # The documents' numbers only, as one JSON array (thousands at a
+        # million documents for common wording: a row each would cost more
+        # than the lookup); their sketches decide which rows to read.
+        self._bands_sql = f"SELECT json_group_array(doc) FROM ({lookups})"
+        self._sketches = sketches.Sketches(con, config.num_perm)
         # Per distinct window key of the query, up to ?2 of the documents
         # holding it (enough to tell a crowded key; a boilerplate key held by
         # 100,000 documents costs ?2 rows, not 100,000), as a comma list.
@@ -601,7 +615,11 @@ class Index:
                         chunk,
                     )
                 )
-            next_doc = con.execute("SELECT coalesce(max(doc), 0) + 1 FROM docs").fetchone()[0]
+            # never a number used before (module doc of dedup.sketches)
+            next_doc = con.execute(
+                "SELECT max(coalesce((SELECT max(doc) FROM docs), 0) + 1, "
+                "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_doc'), 1))"
+            ).fetchone()[0]
             for i in rows:
                 doc = batch.documents[i]
                 if sizes[i] == 0:
@@ -633,6 +651,10 @@ class Index:
                 next_doc += 1
             con.executemany(
                 "INSERT INTO docs (doc, id, origin, shingles, signature, text) VALUES (?, ?, ?, ?, ?, ?)", docs_rows
+            )
+            con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_doc', ?)", (str(next_doc),))
+            sketches.write(
+                con, np.array([r[0] for r in docs_rows], dtype=np.int64), batch.counts[stored], signatures[stored]
             )
             con.executemany(
                 "INSERT OR IGNORE INTO bands_recent (key, doc) VALUES (?, ?)", self._band_rows(batch, stored, docs_rows)
@@ -809,47 +831,69 @@ class Index:
             "wal_bytes": wal.stat().st_size if wal.exists() else 0,
         }
 
-    def _window_candidates(self, batch: _Prepared, i: int, exclude: str | None) -> set[int]:
+    def _window_candidates(self, batch: _Prepared, i: int, own: int | None = None) -> np.ndarray:
         """Indexed documents (numbers) sharing a window band key with
         document ``i`` of ``batch``, the scan's rule: a window of ``i`` one of
         whose keys is shared by more than ``max_window_docs`` documents,
-        ``i`` included, is boilerplate and pairs nothing."""
+        ``i`` included, is boilerplate and pairs nothing. ``own``: the
+        number ``i`` is indexed under, if it is (not counted twice)."""
         windows = batch.windows_of(i)
         if windows.size == 0:
-            return set()
+            return np.empty(0, dtype=np.int64)
         limit = self._max_window_docs
         keys = orjson.dumps(np.unique(windows).tolist()).decode()
-        own = None
-        if exclude is not None:
-            row = self._con.execute("SELECT doc FROM docs WHERE id = ?", (exclude,)).fetchone()
-            own = row[0] if row else None
-        holders: dict[int, set[int]] = {}
+        holders: dict[int, list[int]] = {}
         for key, found in self._con.execute(self._windows_sql, (keys, limit + 1)):
-            docs = {int(d) for d in found.split(",")} if found else set()
-            docs.discard(own)
-            holders[key] = docs
+            holders[key] = [d for d in map(int, found.split(",")) if d != own] if found else []
         found: set[int] = set()
         for window in windows.tolist():
             shared = [holders[k] for k in window]
             if all(len(docs) < limit for docs in shared):
                 found.update(*shared)
-        return found
+        return np.fromiter(found, dtype=np.int64, count=len(found))
 
-    def _candidates(self, batch: _Prepared, i: int, exclude: str | None) -> list[tuple]:
-        """``(doc, id, shingles, signature)`` of every indexed document
-        sharing a document band key or a (not crowded) window band key with
-        document ``i`` of ``batch``, ``exclude`` (an id) left out."""
-        rows = self._con.execute(self._candidates_sql, batch.keys[i].tolist()).fetchall()
-        extra = self._window_candidates(batch, i, exclude).difference(r[0] for r in rows)
-        if extra:
-            rows += self._con.execute(self._docs_sql, (orjson.dumps(sorted(extra)).decode(),)).fetchall()
-        return [r for r in rows if r[1] != exclude]
+    def _band_candidates(self, batch: _Prepared, i: int) -> np.ndarray:
+        """Indexed documents (numbers) sharing a document band key with
+        document ``i`` of ``batch``."""
+        return np.array(orjson.loads(self._con.execute(self._bands_sql, batch.keys[i].tolist()).fetchone()[0]), np.int64)
+
+    def _plausible(self, batch: _Prepared, i: int, exclude: str | None) -> list[tuple]:
+        """``(doc, id, shingles, signature)`` of the indexed documents that
+        share a document band key or a (not crowded) window band key with
+        document ``i`` of ``batch`` and whose MinHash estimates leave a
+        chance of a duplicate (:func:`dedup.verify.plausible_estimates`), the
+        document with id ``exclude`` left out. Candidates are judged first on
+        their sketches (:mod:`dedup.sketches`), and only those left are
+        read and judged on their full signatures: the same rows as judging
+        every candidate's full signature, without reading thousands."""
+        own = None
+        if exclude is not None:
+            row = self._con.execute("SELECT doc FROM docs WHERE id = ?", (exclude,)).fetchone()
+            own = row[0] if row else None
+        docs = np.unique(np.concatenate([self._band_candidates(batch, i), self._window_candidates(batch, i, own)]))
+        docs = docs[docs != own] if own is not None else docs
+        if not docs.size:
+            return []
+        rules = self.config.verdict
+        mine = float(batch.counts[i])
+        counts, low = self._sketches.get(docs)
+        est = (low == (batch.signatures[i] & 0xFF).astype(np.uint8)).mean(axis=1)
+        keep = (counts > 0) & plausible_estimates(est, mine, counts.astype(np.float64), rules.threshold, rules.containment)
+        if not keep.any():
+            return []
+        rows = self._con.execute(self._docs_sql, (orjson.dumps(docs[keep].tolist()).decode(),)).fetchall()
+        if not rows:
+            return rows
+        sigs = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u4").reshape(len(rows), -1)
+        est = (sigs == batch.signatures[i]).mean(axis=1)
+        theirs = np.array([r[2] for r in rows], dtype=np.float64)
+        keep = plausible_estimates(est, mine, theirs, rules.threshold, rules.containment)
+        return [r for r, k in zip(rows, keep.tolist()) if k]
 
     def _matches(self, batch: _Prepared, i: int, exclude: str | None) -> list[Match]:
-        """Verify every candidate of document ``i`` of ``batch``
-        (:meth:`_candidates`) the prefilter leaves; keep those :func:`judge`
-        calls duplicates."""
-        rows = self._plausible(batch, i, self._candidates(batch, i, exclude))
+        """Verify every plausible candidate of document ``i`` of ``batch``
+        (:meth:`_plausible`); keep those :func:`judge` calls duplicates."""
+        rows = self._plausible(batch, i, exclude)
         if not rows:
             return []
         cfg = self.config
@@ -874,22 +918,6 @@ class Index:
                 matches.append(matched(row[1], verdict, batch.documents[i].text, _unpack(blobs[row[0]])))
         matches.sort(key=lambda m: (-m.verdict.jaccard, m.id))
         return matches
-
-    def _plausible(self, batch: _Prepared, i: int, rows: list[tuple]) -> list[tuple]:
-        """The candidates whose MinHash estimates leave a chance of a
-        duplicate: estimated Jaccard, or the containment it implies given
-        the shingle counts, within :data:`PREFILTER_MARGIN` of the verdict's
-        thresholds. Rows are ``(doc, id, shingles, signature)``."""
-        if not rows:
-            return rows
-        sigs = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u4").reshape(len(rows), -1)
-        est = (sigs == batch.signatures[i]).mean(axis=1)
-        mine = float(batch.counts[i])
-        theirs = np.array([r[2] for r in rows], dtype=np.float64)
-        contained = est * (mine + theirs) / ((1.0 + est) * np.minimum(mine, theirs))
-        rules = self.config.verdict
-        keep = (est >= rules.threshold - PREFILTER_MARGIN) | (contained >= rules.containment - PREFILTER_MARGIN)
-        return [r for r, k in zip(rows, keep.tolist()) if k]
 
     def screen(self, document: Document, *, add: bool = False, exclude_self: bool = False) -> Screening | Problem:
         """Which indexed documents ``document`` duplicates.

@@ -92,6 +92,19 @@ def _plausible(signatures, sizes, left, right, min_jaccard, min_containment):
     return keep
 
 
+def plausible_estimates(
+    est: np.ndarray, mine: float, theirs: np.ndarray, threshold: float, containment: float
+) -> np.ndarray:
+    """:func:`plausible` for one document against many, from estimated
+    Jaccards ``est`` and shingle counts (``mine``, ``theirs``), margin
+    included (what :mod:`dedup.index` prefilters candidates with). Both
+    tests grow with ``est``: an estimate that can only be too high (the low
+    bytes of :mod:`dedup.sketches`) keeps a superset."""
+    smaller = np.maximum(np.minimum(mine, theirs), 1)
+    contained = est * (mine + theirs) / ((1.0 + est) * smaller)
+    return (est >= threshold - PREFILTER_MARGIN) | (contained >= containment - PREFILTER_MARGIN)
+
+
 def plausible(
     signatures: np.ndarray,
     sizes: np.ndarray,
