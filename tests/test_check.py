@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from dedup.cli import app
 from dedup.index import Index
+from dedup.report import parameters
+from dedup.scan import ScanConfig
 
 from test_index import docs_of, edited, synthetic_texts
 
@@ -50,7 +52,9 @@ def test_duplicates_of_corpus_and_among_new_documents_exit_1(tmp_path):
     (m,) = flagged["twin-b.txt"]["matches"]
     assert (m["id"], m["found_in"]) == ("twin-a.txt", "new")
     assert flagged["copy.txt"]["relation"] == flagged["copy.txt"]["matches"][0]["relation"]
-    assert report["parameters"]["shingle_size"] == 5 and report["schema_version"] == "1.1"
+    assert report["parameters"]["shingle_size"] == 5 and report["schema_version"] == "1.2"
+    # the verdict rules in force, as a scan report gives them
+    assert report["parameters"]["verdict"] == parameters(ScanConfig())["verdict"]
     # same input, same bytes
     assert check("--against", str(corpus), str(new))[0].stdout == result.stdout
 

@@ -25,10 +25,10 @@ from typing import Any
 
 from .index import Index, Match, match_object, matched
 from .inputs import Document, JsonlFields, Problem, check_paths, read_documents
-from .report import TOOL, config_parameters
+from .report import TOOL, parameters
 from .scan import ScanConfig, collect, scan
 
-CHECK_SCHEMA_VERSION = "1.1"  # 1.1: matches carry containment and passages
+CHECK_SCHEMA_VERSION = "1.2"  # 1.1: matches carry containment and passages; 1.2: parameters carry the verdict rules
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -68,7 +68,7 @@ class CheckResult:
         return {
             "schema_version": CHECK_SCHEMA_VERSION,
             "tool": TOOL,
-            "parameters": config_parameters(self.config),
+            "parameters": parameters(self.config),
             "against": self.against,
             "stats": {
                 "new_documents": self.new_documents,

@@ -31,8 +31,10 @@ def _r(x: float) -> float:
     return round(float(x), 6)
 
 
-def parameters(result: ScanResult) -> dict:
-    return {**config_parameters(result.config), "verdict": verdict_parameters(result.config)}
+def parameters(cfg: ScanConfig) -> dict:
+    """A report's ``parameters`` (scan and check): what was hashed, and the
+    verdict rules that judged the verified pairs."""
+    return {**config_parameters(cfg), "verdict": verdict_parameters(cfg)}
 
 
 def verdict_parameters(cfg: ScanConfig) -> dict:
@@ -140,7 +142,7 @@ def scan_report(
     report = {
         "schema_version": SCHEMA_VERSION,
         "tool": TOOL,
-        "parameters": parameters(result),
+        "parameters": parameters(result.config),
         "stats": stats,
         "skipped": [p.as_dict() for p in result.problems],
         "clusters": clusters(result),
