@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections import defaultdict
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dedup.index import BAND_LEVELS, INDEX_SCHEMA_VERSION, WINDOW_LEVELS, Index, StoreError, band_keys
+import dedup.postings as postings_module
+from dedup.index import INDEX_SCHEMA_VERSION, Index, StoreError, band_keys
 from dedup.inputs import Document, Problem
 from dedup.lsh import candidate_pairs
 from dedup.normalize import normalize_reference
@@ -68,21 +71,36 @@ def exact_reference(a: str, b: str, cfg: ScanConfig):
     return judge(na, nb, len(sa & sb), len(sa), len(sb), cfg.verdict)
 
 
-#: Every band row, in either table.
-BAND_ROWS = " UNION ALL ".join(f"SELECT key, doc FROM {table}" for table, _ in BAND_LEVELS)
+def postings(index: Index, kind: int = postings_module.BANDS) -> list[tuple[int, int]]:
+    """Every live ``(key, document number)`` posting of ``kind``, sorted."""
+    with index._read():
+        keys, docs = index._postings.all(kind)
+    return sorted(zip(keys.tolist(), docs.tolist()))
 
 
 def band_row_count(index: Index) -> int:
-    return index._con.execute(f"SELECT count(*) FROM ({BAND_ROWS})").fetchone()[0]
+    return len(postings(index))
 
 
 def indexed_pairs(index: Index) -> set[tuple[str, str]]:
-    """Id pairs sharing a band key, straight from the bands table."""
-    rows = index._con.execute(
-        f"WITH b AS ({BAND_ROWS}) SELECT da.id, db.id FROM b x JOIN b y ON x.key = y.key AND x.doc < y.doc "
-        "JOIN docs da ON da.doc = x.doc JOIN docs db ON db.doc = y.doc"
-    )
-    return {tuple(sorted(r)) for r in rows}
+    """Id pairs sharing a band key, from every posting of the store."""
+    ids = dict(index._con.execute("SELECT doc, id FROM docs"))
+    holders = defaultdict(list)
+    for key, doc in postings(index):
+        holders[key].append(ids[doc])
+    return {tuple(sorted(pair)) for docs in holders.values() for pair in combinations(docs, 2)}
+
+
+@pytest.fixture
+def tiny_segments(monkeypatch):
+    """Segments of a few postings (dedup.postings): small stores then go
+    through every level, merges in several ranges, lookups by block and
+    keys spanning blocks."""
+    monkeypatch.setattr(postings_module, "BLOCK", 8)
+    monkeypatch.setattr(postings_module, "LEVEL0_SEGMENTS", 3)
+    monkeypatch.setattr(postings_module, "CAPACITY", (400, 1600, 6400))
+    monkeypatch.setattr(postings_module, "CACHE_POSTINGS", 100)
+    monkeypatch.setattr(postings_module, "MERGE_CHUNK", 256)
 
 
 def check_candidates_equal_lsh(tmp_path: Path, documents: list[Document]) -> None:
@@ -196,8 +214,7 @@ def test_remove_deletes_documents_and_their_band_rows(tmp_path):
         assert removed == ["r3", "r7"] and missing == ["nope"]
         assert len(index) == 18 and "r3" not in index and index.get_document("r7") is None
         assert band_row_count(index) == 18 * index.config.bands_rows[0]
-        windows = " UNION ALL ".join(f"SELECT key, doc FROM {table}" for table, _ in WINDOW_LEVELS)
-        docs = {n for (n,) in index._con.execute(f"SELECT DISTINCT doc FROM ({windows})")}
+        docs = {doc for _, doc in postings(index, postings_module.WINDOWS)}
         assert docs == {n for (n,) in index._con.execute("SELECT doc FROM docs")}
         assert index.screen(Document("q", texts[3], "q")).verdict == "new"
         assert index.screen(Document("q", texts[4], "q")).verdict == "duplicate"

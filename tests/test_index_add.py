@@ -1,6 +1,6 @@
 """``index add`` at speed: forked preparation (``jobs``) writes the same
-store as a serial run, band rows move from ``bands_recent`` through
-``bands_middle`` into ``bands`` without losing a candidate, stored texts come
+store as a serial run, postings move through the levels of segments
+without losing a candidate, stored texts come
 back exactly in both encodings, and a store of the previous schema is
 refused."""
 
@@ -15,41 +15,25 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-import dedup.index as index_module
+from dedup.postings import BANDS, WINDOWS
 from dedup.cli import app
 from dedup.index import INDEX_SCHEMA_VERSION, PAGE, TEXT_CP1256, TEXT_ZLIB, Index, StoreError
 from dedup.inputs import Document, InputError, Problem
 from dedup.lsh import candidate_pairs
 
-from test_index import BAND_ROWS, band_row_count, docs_of, indexed_pairs, synthetic_texts, with_copies
+from test_index import band_row_count, docs_of, indexed_pairs, postings, synthetic_texts, tiny_segments, with_copies  # noqa: F401
 
 runner = CliRunner()
 
 
-def contents(path: Path) -> tuple[list[tuple], list[tuple]]:
-    """Every document row, every band row and every window band row (any
-    table), sorted."""
-    con = sqlite3.connect(path)
-    try:
-        docs = con.execute("SELECT doc, id, origin, shingles, signature, text FROM docs ORDER BY doc").fetchall()
-        bands = con.execute(f"SELECT key, doc FROM ({BAND_ROWS}) ORDER BY key, doc").fetchall()
-        windows = con.execute(f"SELECT key, doc FROM ({WINDOW_ROWS}) ORDER BY key, doc").fetchall()
+def contents(path: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Every document row, every live document band posting and every
+    window band posting, sorted."""
+    with Index.open(path, readonly=True) as index:
+        docs = index._con.execute("SELECT doc, id, origin, shingles, signature, text FROM docs ORDER BY doc").fetchall()
+        windows = postings(index, WINDOWS)
         assert windows
-        return docs, bands, windows
-    finally:
-        con.close()
-
-
-#: Every window band row, in any table.
-WINDOW_ROWS = " UNION ALL ".join(f"SELECT key, doc FROM {table}" for table, _ in index_module.WINDOW_LEVELS)
-
-
-def window_rows(index: Index) -> set[tuple[str, int, int]]:
-    return {
-        (table, key, doc)
-        for table, _ in index_module.WINDOW_LEVELS
-        for key, doc in index._con.execute(f"SELECT key, doc FROM {table}")
-    }
+        return docs, postings(index, BANDS), windows
 
 
 def mixed_input(seed: int = 3) -> list[Document | Problem]:
@@ -91,23 +75,13 @@ def test_strict_add_with_jobs_commits_what_serial_commits(tmp_path):
     assert contents(tmp_path / "s2.db") == contents(tmp_path / "s1.db")
 
 
-def test_band_rows_move_through_the_tables_without_losing_candidates(tmp_path, monkeypatch):
-    monkeypatch.setattr(index_module, "BAND_LEVELS", (("bands_recent", 1000), ("bands_middle", 3000), ("bands", None)))
-    monkeypatch.setattr(
-        index_module, "WINDOW_LEVELS", (("windows_recent", 1000), ("windows_middle", 3000), ("windows", None))
-    )
+def test_postings_move_through_the_levels_without_losing_candidates(tmp_path, tiny_segments):
     documents = with_copies(11, 120)
     with Index.open(tmp_path / "m.db", create=True) as index:
         index.add(documents, batch_size=25)
         con = index._con
-        where = {}  # document id -> the table holding its rows
-        for table, _ in index_module.BAND_LEVELS:
-            for (doc_id,) in con.execute(f"SELECT DISTINCT d.id FROM {table} JOIN docs d USING (doc)"):
-                assert doc_id not in where, "a document's rows are in one table"
-                where[doc_id] = table
-        assert set(where.values()) == {"bands_recent", "bands_middle", "bands"}
-        windows_before = window_rows(index)
-        assert {t for t, _, _ in windows_before} == {"windows_recent", "windows_middle", "windows"}
+        # merged at least twice over (level 0 -> 1 -> 2)
+        assert con.execute("SELECT max(level) FROM segments").fetchone()[0] >= 2
         assert band_row_count(index) == len(documents) * index.config.bands_rows[0]
         batch = index._prepare(documents)
         expected = {
@@ -115,17 +89,28 @@ def test_band_rows_move_through_the_tables_without_losing_candidates(tmp_path, m
             for i, j in candidate_pairs(batch.signatures, *index.config.bands_rows).tolist()
         }
         assert indexed_pairs(index) == expected
-        # one document from each table: found, removed, no longer found
-        picked = [next(d for d in documents if where[d.id] == table) for table in ("bands", "bands_middle", "bands_recent")]
+        numbers = dict(con.execute("SELECT id, doc FROM docs"))
+        expected_windows = sorted(
+            (key, numbers[documents[i].id]) for i in range(len(documents)) for key in set(batch.windows_of(i).ravel().tolist())
+        )
+        assert postings(index, WINDOWS) == expected_windows
+        # documents of the first, a middle and the last batch: found, removed, no longer found
+        picked = [documents[0], documents[len(documents) // 2], documents[-1]]
         for doc in picked:
             assert doc.id in {m.id for m in index.screen(Document("q", doc.text, "q")).matches}
         index.remove([d.id for d in picked])
+        gone = {numbers[d.id] for d in picked}
         assert band_row_count(index) == (len(documents) - 3) * index.config.bands_rows[0]
-        gone = {n for (n,) in con.execute("SELECT doc FROM docs")}
-        # the removed documents' window rows are gone from whichever table held them, the others stay
-        assert window_rows(index) == {r for r in windows_before if r[2] in gone}
+        assert postings(index, WINDOWS) == [p for p in expected_windows if p[1] not in gone]
         for doc in picked:
             assert doc.id not in {m.id for m in index.screen(Document("q", doc.text, "q")).matches}
+        # merges after the removal leave the removed documents' postings out
+        last = con.execute("SELECT max(id) FROM segments").fetchone()[0]
+        index.add(with_copies(12, 60), batch_size=25)
+        newer = [s for s in index._postings._of(BANDS) if s.id > last and s.level > 0]
+        assert newer
+        for segment in newer:
+            assert not gone & set(index._postings._read_range(segment, 0, segment.fence.size - 1)[1].tolist())
 
 
 def test_the_code_page_of_stored_texts_is_pinned():

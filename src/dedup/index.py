@@ -19,33 +19,20 @@ What a store holds, and why:
   sets would take ~21 KB a document (21 GB at a million); a stored normalized
   text is a pure function of the original under the normalization version
   the store records (and refuses to mix).
-- ``bands_recent``, ``bands_middle``, ``bands``: one row per (band,
-  document) whose key is a 63-bit hash of the band number and the band's
-  ``rows`` signature values, in WITHOUT ROWID tables whose primary key is the
-  lookup. Two documents whose band is equal always share the key (so no
-  candidate of ``MinHashLSH`` is lost); a rare hash collision only adds a
-  candidate, and every candidate is verified exactly. A lookup reads the
-  three tables (:data:`BAND_LEVELS`), which form a small log-structured
-  merge: new rows go to ``bands_recent``; once a table holds its
-  :data:`BAND_LEVELS` capacity, the transaction that crossed the mark moves
-  its rows into the next table in key order, each page of that table
-  written once. Batches of random keys inserted straight into one big B-tree
-  touch nearly every leaf page once it outgrows the batch (a batch of 1,000
-  documents adds 32,000 keys), so each commit rewrote most of the table:
-  adding slowed from ~9,000 to ~1,500 documents/s between 20,000 and 200,000
-  documents (SQLite work alone). The small tables stay in cache, and the big
-  one is rewritten once per ``bands_middle`` capacity instead of once a batch.
-- ``windows_recent``, ``windows_middle``, ``windows``: the same three-level
-  design for the document's containment windows (non-overlapping 30-word
-  windows, :func:`dedup.scan.window_band_keys`, the keys the scan bands): one
-  row per (window band key, document), the 32-bit key stored as a signed
-  32-bit integer (four bytes in SQLite's record format). A trimmed re-send of
-  a story (its text contained in the longer one, whole-document Jaccard 0.3 to
-  0.5) rarely shares a whole-document band, but shares whole windows; a
-  screened story looks its windows' keys up too, and like the scan ignores a
-  window that collides with more than ``max_window_docs`` documents
-  (boilerplate). A document's window rows are found again, when it is
-  removed or replaced, by recomputing its window keys from its stored text.
+- ``segments``, ``postings``, ``removed`` (:mod:`dedup.postings`): for each
+  band key, the documents holding it, as sorted immutable segments of blobs
+  merged a few at a time (a log-structured merge). Two kinds: document band
+  keys, a 63-bit hash of the band number and the band's ``rows`` signature
+  values (two documents whose band is equal always share the key, so no
+  candidate of ``MinHashLSH`` is lost; a rare hash collision only adds a
+  candidate, and every candidate is verified exactly); and the band keys
+  (32 bits) of the document's containment windows (non-overlapping 30-word
+  windows, :func:`dedup.scan.window_band_keys`, the keys the scan bands). A
+  trimmed re-send of a story (its text contained in the longer one,
+  whole-document Jaccard 0.3 to 0.5) rarely shares a whole-document band, but
+  shares whole windows; a screened story looks its windows' keys up too, and
+  like the scan ignores a window that collides with more than
+  ``max_window_docs`` documents (boilerplate).
 - ``sketches``: every document's shingle count and the low byte of each
   signature value (:mod:`dedup.sketches`), in blocks of consecutive document
   numbers. A screened story's band and window keys give document numbers
@@ -94,12 +81,14 @@ from .scan import ScanConfig, window_band_keys, window_config
 from .verdict import Verdict, judge
 from .lsh import band_keys, lsh_params  # band_keys moved to lsh: the scan bands windows with it too
 from . import sketches
+from .postings import BANDS, WINDOWS, Postings
+from .postings import SCHEMA as POSTINGS_SCHEMA
 from .verify import intersection_sizes, plausible_estimates
 
 #: Version of the store's layout. Stores written by a newer version are
 #: refused (this code cannot know what changed); older ones too, until a
 #: migration exists.
-INDEX_SCHEMA_VERSION = 4  # 2: text in a one-byte Arabic code page or zlib, tagged; three band tables; 3: window band tables; 4: sketches, document numbers never reused
+INDEX_SCHEMA_VERSION = 4  # 2: text in a one-byte Arabic code page or zlib, tagged; three band tables; 3: window band tables; 4: sketches, postings in segments, document numbers never reused
 #: Documents per write transaction: the unit a killed ``index add`` keeps.
 BATCH_SIZE = 1000
 #: How long a writer waits for another writer's lock before giving up.
@@ -111,18 +100,6 @@ BUSY_TIMEOUT_MS = 60_000
 ZLIB_LEVEL = 1
 #: First byte of a stored text: how the rest is encoded.
 TEXT_CP1256, TEXT_ZLIB = 1, 0
-#: The band tables, smallest first, and the rows each collects before they
-#: move into the next: ~16,000 documents at 32 bands (~8 MB, which stays in
-#: SQLite's cache), then ~130,000 (~70 MB); ``bands`` takes the rest.
-BAND_LEVELS: tuple[tuple[str, int | None], ...] = (("bands_recent", 1 << 19), ("bands_middle", 1 << 22), ("bands", None))
-#: The window band tables, likewise: a news story of ~350 words has ~12
-#: windows of 14 bands, ~5 times the rows of its document bands; the
-#: capacities hold about as many documents as :data:`BAND_LEVELS`'.
-WINDOW_LEVELS: tuple[tuple[str, int | None], ...] = (
-    ("windows_recent", 1 << 21),
-    ("windows_middle", 1 << 24),
-    ("windows", None),
-)
 #: SQLite page cache of a connection, KiB (the default is 2 MB).
 CACHE_KIB = 65536
 #: Bytes of the store a connection reads through mmap instead of read()
@@ -147,12 +124,6 @@ CREATE TABLE IF NOT EXISTS docs (
     signature BLOB NOT NULL,
     text BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS bands_middle (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS bands_recent (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS windows (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS windows_middle (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS windows_recent (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sketches (block INTEGER PRIMARY KEY, data BLOB NOT NULL);
 """
 
@@ -412,21 +383,8 @@ class Index:
         self.readonly = readonly
         self._con = con
         self._bands, self._rows = config.bands_rows
-        marks = ",".join(f"?{b + 1}" for b in range(self._bands))
-        lookups = " UNION ALL ".join(f"SELECT doc FROM {table} WHERE key IN ({marks})" for table, _ in BAND_LEVELS)
-        # The documents' numbers only, as one JSON array (thousands at a
-        # million documents for common wording: a row each would cost more
-        # than the lookup); their sketches decide which rows to read.
-        self._bands_sql = f"SELECT json_group_array(doc) FROM ({lookups})"
         self._sketches = sketches.Sketches(con, config.num_perm)
-        # Per distinct window key of the query, up to ?2 of the documents
-        # holding it (enough to tell a crowded key; a boilerplate key held by
-        # 100,000 documents costs ?2 rows, not 100,000), as a comma list.
-        # One compound subquery a key (0.44 against 0.53 ms a story for
-        # three, one per table; the probes themselves, ~1.5 us a key and
-        # table, are most of it).
-        holders = " UNION ALL ".join(f"SELECT doc FROM {table} WHERE key = j.value" for table, _ in WINDOW_LEVELS)
-        self._windows_sql = f"SELECT j.value, (SELECT group_concat(doc) FROM ({holders} LIMIT ?2)) FROM json_each(?1) AS j"
+        self._postings = Postings(con)
         self._docs_sql = "SELECT doc, id, shingles, signature FROM docs WHERE doc IN (SELECT value FROM json_each(?1))"
         self._max_window_docs = window_config(config).max_window_docs
 
@@ -490,12 +448,14 @@ class Index:
             # write the metadata (the second sees the first's and is checked).
             con.execute("BEGIN IMMEDIATE")
             try:
-                for statement in filter(str.strip, _SCHEMA.split(";")):
+                for statement in filter(str.strip, (_SCHEMA + POSTINGS_SCHEMA).split(";")):
                     con.execute(statement)
                 con.executemany(
                     "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
                     [
                         ("index_schema_version", str(INDEX_SCHEMA_VERSION)),
+                        # bumped by every write transaction (dedup.postings)
+                        ("generation", "0"),
                         ("parameters", orjson.dumps(config_parameters(new)).decode()),
                         ("config", orjson.dumps(dataclasses.asdict(new)).decode()),
                         ("windows", orjson.dumps(window_parameters(new)).decode()),
@@ -561,11 +521,29 @@ class Index:
             raise StoreError(f"{self.path}: opened read-only")
         self._con.execute("BEGIN IMMEDIATE")
         try:
+            self._con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            self._postings.invalidate()
+            self._postings.refresh()
             yield self._con
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
         self._con.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction (one snapshot of the store: a merge of
+        segments committed meanwhile must not remove blocks being read), the
+        postings' list of segments brought up to it."""
+        if self._con.in_transaction:
+            yield self._con
+            return
+        self._con.execute("BEGIN")
+        try:
+            self._postings.refresh()
+            yield self._con
+        finally:
+            self._con.execute("COMMIT")
 
     def _prepare(self, documents: list[Document]) -> _Prepared:
         cps, offsets, sigs, counts = _sign_texts([d.text for d in documents], self.config)
@@ -581,18 +559,11 @@ class Index:
             doc.id,
         )
 
-    def _delete(self, con: sqlite3.Connection, doc: int, signature: bytes, text: bytes) -> None:
-        """Remove document ``doc`` and its band rows: document bands from
-        its signature, window bands recomputed from its stored text."""
-        sig = np.frombuffer(signature, dtype="<u4")[None, :]
-        rows = [(k, doc) for k in band_keys(sig, self._bands, self._rows)[0].tolist()]
-        for table, _ in BAND_LEVELS:
-            con.executemany(f"DELETE FROM {table} WHERE key = ? AND doc = ?", rows)
-        wkeys, _ = _window_rows(*normalize_encoded([_unpack(text)]), self.config)
-        rows = [(k, doc) for k in np.unique(wkeys).tolist()]
-        for table, _ in WINDOW_LEVELS:
-            con.executemany(f"DELETE FROM {table} WHERE key = ? AND doc = ?", rows)
+    def _delete(self, con: sqlite3.Connection, doc: int) -> None:
+        """Remove document ``doc``; its postings are left out of lookups
+        from now on, and of the next merge of their segments."""
         con.execute("DELETE FROM docs WHERE doc = ?", (doc,))
+        self._postings.remove([doc])
 
     def _store(self, batch: _Prepared, replace: bool, result: AddResult, only: list[int] | None = None) -> None:
         """Write the documents of ``batch`` (those numbered in ``only``, or
@@ -641,7 +612,7 @@ class Index:
                             )
                         )
                         continue
-                    self._delete(con, old[0], old[1], old[2])
+                    self._delete(con, old[0])
                     result.replaced += 1
                 else:
                     result.added += 1
@@ -656,46 +627,14 @@ class Index:
             sketches.write(
                 con, np.array([r[0] for r in docs_rows], dtype=np.int64), batch.counts[stored], signatures[stored]
             )
-            con.executemany(
-                "INSERT OR IGNORE INTO bands_recent (key, doc) VALUES (?, ?)", self._band_rows(batch, stored, docs_rows)
-            )
-            windows = self._window_rows(batch, stored, docs_rows)
-            if len(windows):
-                # one JSON array of packed rows, split by SQLite: ~2.5x faster
-                # than binding ~200 (key, doc) tuples a document
-                con.execute(
-                    f"INSERT OR IGNORE INTO {WINDOW_LEVELS[0][0]} (key, doc) "
-                    "SELECT value >> 32, value & 4294967295 FROM json_each(?1)",
-                    (orjson.dumps(windows, option=orjson.OPT_SERIALIZE_NUMPY).decode(),),
-                )
             if stored:
-                self._merge_bands(con, BAND_LEVELS)
-                self._merge_bands(con, WINDOW_LEVELS)
+                numbers = np.array([r[0] for r in docs_rows], dtype=np.int64)
+                self._postings.add(BANDS, batch.keys[stored].ravel(), np.repeat(numbers, self._bands))
+                windows = self._window_rows(batch, stored, numbers)
+                self._postings.add(WINDOWS, windows >> 32, windows & 0xFFFFFFFF)
 
     @staticmethod
-    def _merge_bands(con: sqlite3.Connection, levels: tuple[tuple[str, int | None], ...]) -> None:
-        """Move each full band table's rows into the next (module doc): in
-        key order (the table's), so each page of the next is written once;
-        in the caller's transaction, so nothing is lost or doubled if the
-        process dies. ``levels``: :data:`BAND_LEVELS` or :data:`WINDOW_LEVELS`."""
-        for (table, capacity), (into, _) in zip(levels, levels[1:]):
-            if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] < capacity:
-                return
-            con.execute(f"INSERT OR IGNORE INTO {into} (key, doc) SELECT key, doc FROM {table}")
-            con.execute(f"DELETE FROM {table}")
-
-    def _band_rows(self, batch: _Prepared, stored: list[int], docs_rows: list[tuple]) -> Iterable[tuple[int, int]]:
-        """``(key, doc)`` rows of the stored documents, sorted by key so an
-        insert touches each B-tree page once per batch."""
-        if not stored:
-            return []
-        keys = batch.keys[stored].ravel()
-        docs = np.repeat(np.array([r[0] for r in docs_rows], dtype=np.int64), self._bands)
-        order = np.argsort(keys, kind="stable")
-        return zip(keys[order].tolist(), docs[order].tolist())
-
-    @staticmethod
-    def _window_rows(batch: _Prepared, stored: list[int], docs_rows: list[tuple]) -> np.ndarray:
+    def _window_rows(batch: _Prepared, stored: list[int], numbers: np.ndarray) -> np.ndarray:
         """The distinct window rows of the stored documents, each packed in
         one int64 (the signed 32-bit key in the high half, the document
         number, < 2^32, in the low), sorted: by key, then document."""
@@ -703,7 +642,7 @@ class Index:
             return np.empty(0, dtype=np.int64)
         parts = [batch.windows_of(i).ravel() for i in stored]
         keys = np.concatenate(parts).astype(np.int64)
-        docs = np.repeat(np.array([r[0] for r in docs_rows], dtype=np.int64), [len(p) for p in parts])
+        docs = np.repeat(numbers, [len(p) for p in parts])
         packed = np.sort((keys << 32) | docs)  # np.unique hashes first: 5x slower here
         return packed[np.concatenate([[True], packed[1:] != packed[:-1]])]
 
@@ -796,7 +735,7 @@ class Index:
                 if row is None:
                     missing.append(doc_id)
                 else:
-                    self._delete(con, row[0], row[1], row[2])
+                    self._delete(con, row[0])
                     removed.append(doc_id)
         return removed, missing
 
@@ -822,11 +761,16 @@ class Index:
     def stats(self) -> dict:
         """Counts, parameters and on-disk size (database plus its WAL)."""
         wal = Path(f"{self.path}-wal")
+        with self._read():
+            documents, stored = len(self), self._postings.counts()
         return {
             "index_schema_version": INDEX_SCHEMA_VERSION,
             "parameters": config_parameters(self.config),
             "windows": window_parameters(self.config),
-            "documents": len(self),
+            "documents": documents,
+            # band key postings (document and window bands) and the segments
+            # holding them (dedup.postings), removed documents' included until merged
+            **stored,
             "file_bytes": self.path.stat().st_size,
             "wal_bytes": wal.stat().st_size if wal.exists() else 0,
         }
@@ -841,21 +785,21 @@ class Index:
         if windows.size == 0:
             return np.empty(0, dtype=np.int64)
         limit = self._max_window_docs
-        keys = orjson.dumps(np.unique(windows).tolist()).decode()
-        holders: dict[int, list[int]] = {}
-        for key, found in self._con.execute(self._windows_sql, (keys, limit + 1)):
-            holders[key] = [d for d in map(int, found.split(",")) if d != own] if found else []
-        found: set[int] = set()
-        for window in windows.tolist():
-            shared = [holders[k] for k in window]
-            if all(len(docs) < limit for docs in shared):
-                found.update(*shared)
-        return np.fromiter(found, dtype=np.int64, count=len(found))
+        query = np.unique(windows).astype(np.int64)
+        which, docs, crowded = self._postings.lookup(WINDOWS, query, crowd=limit + 1)
+        if own is not None:
+            which, docs = which[docs != own], docs[docs != own]
+        crowded |= np.bincount(which, minlength=query.size) >= limit
+        # a window pairs only if none of its keys is crowded
+        usable = ~crowded[np.searchsorted(query, windows.astype(np.int64))].any(axis=1)
+        allowed = np.zeros(query.size, dtype=bool)
+        allowed[np.searchsorted(query, windows[usable].ravel().astype(np.int64))] = True
+        return np.unique(docs[allowed[which]])
 
     def _band_candidates(self, batch: _Prepared, i: int) -> np.ndarray:
         """Indexed documents (numbers) sharing a document band key with
         document ``i`` of ``batch``."""
-        return np.array(orjson.loads(self._con.execute(self._bands_sql, batch.keys[i].tolist()).fetchone()[0]), np.int64)
+        return np.unique(self._postings.lookup(BANDS, np.unique(batch.keys[i]))[1])
 
     def _plausible(self, batch: _Prepared, i: int, exclude: str | None) -> list[tuple]:
         """``(doc, id, shingles, signature)`` of the indexed documents that
@@ -893,7 +837,10 @@ class Index:
     def _matches(self, batch: _Prepared, i: int, exclude: str | None) -> list[Match]:
         """Verify every plausible candidate of document ``i`` of ``batch``
         (:meth:`_plausible`); keep those :func:`judge` calls duplicates."""
-        rows = self._plausible(batch, i, exclude)
+        with self._read():
+            return self._verified(batch, i, self._plausible(batch, i, exclude))
+
+    def _verified(self, batch: _Prepared, i: int, rows: list[tuple]) -> list[Match]:
         if not rows:
             return []
         cfg = self.config

@@ -1,0 +1,94 @@
+"""The index's posting lists (dedup.postings) against a dictionary: after
+many writes, merges at every level and removals, a lookup returns exactly
+the live postings of its keys, and a key reported crowded without being
+read is held by at least that many live documents."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+import dedup.postings as postings_module
+from dedup.postings import BANDS, WINDOWS, Postings
+
+from test_index import tiny_segments  # noqa: F401
+
+
+def store() -> tuple[sqlite3.Connection, Postings]:
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    con.execute("INSERT INTO meta VALUES ('generation', '0')")
+    for statement in filter(str.strip, postings_module.SCHEMA.split(";")):
+        con.execute(statement)
+    return con, Postings(con)
+
+
+def write(con: sqlite3.Connection, postings: Postings, step) -> None:
+    """One write transaction, as dedup.index runs them."""
+    con.execute("BEGIN IMMEDIATE")
+    con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+    postings.invalidate()
+    postings.refresh()
+    step()
+    con.execute("COMMIT")
+
+
+@pytest.mark.parametrize("kind", [BANDS, WINDOWS])
+def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, kind):
+    rng = random.Random(kind)
+    con, postings = store()
+    reader = Postings(con)
+    truth: dict[int, set[int]] = defaultdict(set)
+    removed: set[int] = set()
+    # a few hot keys (held by many documents, spanning blocks), many rare ones
+    hot = [rng.randrange(-(2**31), 2**31) for _ in range(4)]
+    doc = 0
+    levels: set[int] = set()
+    shortcuts = 0
+    for step in range(120):
+        keys, docs = [], []
+        for _ in range(rng.randint(1, 12)):
+            doc += 1
+            mine = set(rng.sample(hot, rng.randint(0, 2))) | {rng.randrange(-(2**31), 2**31) for _ in range(rng.randint(3, 20))}
+            mine |= {rng.randrange(0, 300) for _ in range(2)}  # keys shared by chance
+            for key in mine:
+                keys.append(key)
+                docs.append(doc)
+                truth[key].add(doc)
+        write(con, postings, lambda: postings.add(kind, np.array(keys, np.int64), np.array(docs, np.int64)))
+        if step % 7 == 3:
+            gone = rng.sample(range(1, doc + 1), 5)
+            removed.update(gone)
+            write(con, postings, lambda: postings.remove(gone))
+        levels |= {level for (level,) in con.execute("SELECT DISTINCT level FROM segments")}
+        con.execute("BEGIN")
+        reader.refresh()
+        every = sorted(truth)
+        query = np.array(sorted(rng.sample(every, min(40, len(every))) + hot[:2]), np.int64)
+        query = np.unique(query)
+        for crowd in (None, 10):
+            which, found, crowded = reader.lookup(kind, query, crowd)
+            got: dict[int, set[int]] = defaultdict(set)
+            for w, d in zip(which.tolist(), found.tolist()):
+                got[int(query[w])].add(d)
+            for q, is_crowded in zip(query.tolist(), crowded.tolist()):
+                live = truth[q] - removed
+                if is_crowded:
+                    assert crowd is not None and len(live) >= crowd
+                else:
+                    assert got[q] == live
+            if crowd is None:
+                assert not crowded.any()
+            shortcuts += int(crowded.sum())
+        con.execute("COMMIT")
+    assert levels == {0, 1, 2, 3}  # every level was reached
+    assert shortcuts > 0  # hot keys were found crowded by their blocks alone
+    con.execute("BEGIN")
+    reader.refresh()
+    keys, docs = reader.all(kind)
+    assert sorted(zip(keys.tolist(), docs.tolist())) == sorted((k, d) for k, ds in truth.items() for d in ds - removed)
+    con.execute("COMMIT")
