@@ -43,7 +43,7 @@ import numpy as np
 import orjson
 
 #: Records a block holds (1 KB for window keys, 1.5 KB for document band keys).
-BLOCK = 128
+BLOCK = 256
 #: Blocks a segment may have (block ids are ``segment << 24 | block``).
 _BLOCK_BITS = 24
 #: Level-0 segments that trigger a merge of level 0.
@@ -65,7 +65,12 @@ _RECORDS = {
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS segments (
-    id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, level INTEGER NOT NULL, size INTEGER NOT NULL, fence BLOB NOT NULL
+    id INTEGER PRIMARY KEY,
+    kind INTEGER NOT NULL,
+    level INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    block INTEGER NOT NULL,
+    fence BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS postings (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS removed (doc INTEGER PRIMARY KEY);
@@ -78,6 +83,8 @@ class _Segment:
     kind: int
     level: int
     size: int
+    #: records a block holds (:data:`BLOCK` when it was written)
+    block: int
     #: first key of each block
     fence: np.ndarray
     #: the whole segment (keys, documents), for a small one once read
@@ -131,14 +138,12 @@ class Postings:
         generation = generation[0] if generation else None
         if generation == self._generation and generation is not None:
             return
-        live = {sid: (kind, level, size) for sid, kind, level, size in self._con.execute(
-            "SELECT id, kind, level, size FROM segments"
-        )}
+        live = {row[0]: row[1:] for row in self._con.execute("SELECT id, kind, level, size, block FROM segments")}
         segments = {sid: s for sid, s in self._segments.items() if sid in live}
-        for sid, (kind, level, size) in live.items():
+        for sid, (kind, level, size, block) in live.items():
             if sid not in segments:
                 fence = self._con.execute("SELECT fence FROM segments WHERE id = ?", (sid,)).fetchone()[0]
-                segments[sid] = _Segment(sid, kind, level, size, np.frombuffer(fence, dtype="<i8"))
+                segments[sid] = _Segment(sid, kind, level, size, block, np.frombuffer(fence, dtype="<i8"))
         self._segments = segments
         self._removed = np.array([d for (d,) in self._con.execute("SELECT doc FROM removed ORDER BY doc")], np.int64)
         self._generation = generation
@@ -192,7 +197,7 @@ class Postings:
             present = last >= 0
             if crowd is not None:
                 # blocks strictly between the first and the last hold this key only
-                full = (last - first - 1) * BLOCK >= crowd + self._removed.size
+                full = (last - first - 1) * segment.block >= crowd + self._removed.size
                 crowded |= present & full
                 present &= ~full
             if not present.any():
@@ -262,7 +267,7 @@ class Postings:
         a time (bounded memory), removed documents' postings left out."""
         kind = inputs[0].kind
         largest = max(inputs, key=lambda s: s.size)
-        step = max(1, MERGE_CHUNK // BLOCK)
+        step = max(1, MERGE_CHUNK // largest.block)
         bounds = [int(k) for k in largest.fence[step::step]]
         ranges = zip([None, *bounds], [*bounds, None])
         writer = _SegmentWriter(self._con, kind, level)
@@ -308,7 +313,7 @@ class _SegmentWriter:
         self._con = con
         self._kind = kind
         self._id = con.execute(
-            "INSERT INTO segments (kind, level, size, fence) VALUES (?, ?, 0, x'')", (kind, level)
+            "INSERT INTO segments (kind, level, size, block, fence) VALUES (?, ?, 0, ?, x'')", (kind, level, BLOCK)
         ).lastrowid
         self._pending = np.empty(0, dtype=_RECORDS[kind])
         self._blocks = 0
