@@ -92,3 +92,17 @@ def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, k
     keys, docs = reader.all(kind)
     assert sorted(zip(keys.tolist(), docs.tolist())) == sorted((k, d) for k, ds in truth.items() for d in ds - removed)
     con.execute("COMMIT")
+
+
+def test_bloom_filters_pass_every_held_key_and_few_others(monkeypatch):
+    monkeypatch.setattr(postings_module, "CACHE_POSTINGS", 100)
+    rng = np.random.default_rng(5)
+    con, postings = store()
+    held = rng.choice(np.arange(-(2**31), 2**31, 7919, dtype=np.int64), 3000, replace=False)
+    for part in np.array_split(held, 8):  # eight level-0 segments, merged into one with a filter
+        write(con, postings, lambda: postings.add(WINDOWS, part, np.arange(part.size, dtype=np.int64)))
+    (segment,) = postings._of(WINDOWS)
+    assert segment.filter_words and segment.size == held.size
+    assert postings._maybe(segment, np.sort(held)).all()
+    others = np.setdiff1d(rng.integers(-(2**31), 2**31, 20000), held)
+    assert postings._maybe(segment, np.sort(others)).mean() < 0.1
