@@ -106,3 +106,30 @@ def test_bloom_filters_pass_every_held_key_and_few_others(monkeypatch):
     assert postings._maybe(segment, np.sort(held)).all()
     others = np.setdiff1d(rng.integers(-(2**31), 2**31, 20000), held)
     assert postings._maybe(segment, np.sort(others)).mean() < 0.1
+
+
+def test_a_lookup_reads_the_snapshot_its_transaction_began_with(tmp_path, tiny_segments):
+    """A merge committed by another connection deletes the blocks of the
+    segments it replaces; a reader inside its read transaction still reads
+    them (what dedup.index's screen relies on: one snapshot a screen)."""
+    path = tmp_path / "p.db"
+    writer_con = sqlite3.connect(path, isolation_level=None)
+    writer_con.execute("PRAGMA journal_mode=WAL")
+    writer_con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    writer_con.execute("INSERT INTO meta VALUES ('generation', '0')")
+    for statement in filter(str.strip, postings_module.SCHEMA.split(";")):
+        writer_con.execute(statement)
+    writer = Postings(writer_con)
+    keys = np.arange(0, 600 * 7919, 7919, dtype=np.int64)
+    for part in np.array_split(keys, 2):  # two level-0 segments; a third triggers their merge
+        write(writer_con, writer, lambda: writer.add(BANDS, part, part % 1000))
+    reader_con = sqlite3.connect(path, isolation_level=None)
+    reader = Postings(reader_con)
+    reader_con.execute("BEGIN")
+    reader.refresh()
+    before = {s.id for s in reader._of(BANDS)}
+    write(writer_con, writer, lambda: writer.add(BANDS, keys[:50] + 1, np.zeros(50, np.int64)))
+    assert before.isdisjoint(s.id for s in writer._of(BANDS))  # merged away, blocks deleted
+    which, docs, _ = reader.lookup(BANDS, keys)
+    assert np.array_equal(np.sort(docs), np.sort(keys % 1000))
+    reader_con.execute("COMMIT")

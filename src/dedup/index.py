@@ -8,8 +8,8 @@ What a store holds, and why:
   with other parameters, or written by a newer schema, is refused with a
   message naming what differs.
 - ``docs``: per document its id, origin, number of shingles, MinHash
-  signature (little-endian uint32; what removing a document needs to find its
-  band rows, and the candidate prefilter's estimate) and its ORIGINAL text
+  signature (little-endian uint32; the candidate prefilter's estimate) and
+  its ORIGINAL text
   (:func:`_pack`: one byte a character in windows-1256 plus the Arabic-Indic
   digits when the text fits that Arabic code page, as ~98% of real news does,
   ~10x faster than compressing and as small; else zlib of its UTF-8). The
@@ -19,7 +19,7 @@ What a store holds, and why:
   sets would take ~21 KB a document (21 GB at a million); a stored normalized
   text is a pure function of the original under the normalization version
   the store records (and refuses to mix).
-- ``segments``, ``postings``, ``removed`` (:mod:`dedup.postings`): for each
+- ``segments``, ``postings``, ``filters``, ``removed`` (:mod:`dedup.postings`): for each
   band key, the documents holding it, as sorted immutable segments of blobs
   merged a few at a time (a log-structured merge). Two kinds: document band
   keys, a 63-bit hash of the band number and the band's ``rows`` signature

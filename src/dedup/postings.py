@@ -3,8 +3,8 @@ segments stored in blobs.
 
 Why not one row per (key, document), as schema 3 stored them: a news story
 has ~32 document band keys and ~210 window band keys, and inserting a row
-into a SQLite B-tree of a few million rows costs ~1 us (measured: 1.09 us a
-row at 4 million rows, 0.02 us a posting written as blobs of 512), so an
+into a SQLite B-tree of a few million rows costs ~1.5 us against ~0.03 us a
+posting written in blobs (``benchmarks/bench_postings_sqlite.py``), so an
 index could not add more than ~1,500 stories a second. Here the postings of
 a write transaction become one sorted *segment*, written as blocks of
 :data:`BLOCK` ``(key, document)`` records; segments are merged, in key order
@@ -23,11 +23,11 @@ leaves the segments as they were (SQLite rolls the transaction back).
 
 A lookup of a story's keys reads, in each segment, only the blocks that can
 hold them: every segment's *fence* (the first key of each block) is kept in
-memory, small segments whole. A big segment also has a Bloom filter (one
-byte a posting, ~4% false positives): most of a story's window keys are held
-by no other document (87% on the synthetic million-story store), and a block
-read there costs ~8 us (the store outgrows SQLite's 2 GB memory map), so
-keys the filter rules out are not read. A removed document's postings stay in their
+memory, small segments whole. A big segment also has a Bloom filter (8 to 16
+bits a posting, as a power of two of 64-bit words; 1-2% false positives on
+the synthetic million-story store): most of a story's window keys are held by
+no other document (87% there), and a block read there costs ~8 us (the store
+outgrows SQLite's 2 GB memory map), so keys the filter rules out are not read. A removed document's postings stay in their
 segments until the next merge rewrites them; its number is in ``removed``
 meanwhile and lookups leave it out (numbers are never reused).
 
