@@ -582,7 +582,7 @@ class Index:
                 existing.update(
                     (r[0], r[1:])
                     for r in con.execute(
-                        f"SELECT id, doc, signature, text FROM docs WHERE id IN ({','.join('?' * len(chunk))})",
+                        f"SELECT id, doc, text FROM docs WHERE id IN ({','.join('?' * len(chunk))})",
                         chunk,
                     )
                 )
@@ -598,7 +598,7 @@ class Index:
                     continue
                 old = existing.get(doc.id)
                 if old is not None:
-                    if _unpack(old[2]) == doc.text:
+                    if _unpack(old[1]) == doc.text:
                         result.unchanged += 1
                         continue
                     if not replace:
@@ -731,7 +731,7 @@ class Index:
         removed, missing = [], []
         with self._write() as con:
             for doc_id in dict.fromkeys(ids):
-                row = con.execute("SELECT doc, signature, text FROM docs WHERE id = ?", (doc_id,)).fetchone()
+                row = con.execute("SELECT doc FROM docs WHERE id = ?", (doc_id,)).fetchone()
                 if row is None:
                     missing.append(doc_id)
                 else:
