@@ -80,7 +80,7 @@ def run_screen(db: str, jsonl: str) -> dict:
     from dedup.inputs import read_documents
 
     documents = [d for d in read_documents([jsonl]) if hasattr(d, "text")]
-    latencies, flagged = [], 0
+    latencies, flagged, by_kind = [], 0, {True: [], False: []}
     with Index.open(db, readonly=True) as index:
         for doc in documents[:WARMUP]:
             index.screen(doc)
@@ -88,12 +88,20 @@ def run_screen(db: str, jsonl: str) -> dict:
             started = time.perf_counter()
             screening = index.screen(doc)
             latencies.append(time.perf_counter() - started)
-            flagged += bool(getattr(screening, "matches", None))
+            hit = bool(getattr(screening, "matches", None))
+            flagged += hit
+            by_kind[hit].append(latencies[-1] * 1000)
     latencies.sort()
     ms = [x * 1000 for x in latencies]
+    new = sorted(by_kind[False])
     return {
         "queries": len(ms),
         "flagged": flagged,
+        # stories that match pay their evidence (passages) too
+        "new_p50_ms": statistics.median(new) if new else None,
+        "new_p99_ms": new[min(len(new) - 1, int(round(0.99 * (len(new) - 1))))] if new else None,
+        "flagged_median_ms": statistics.median(by_kind[True]) if by_kind[True] else None,
+        "flagged_max_ms": max(by_kind[True]) if by_kind[True] else None,
         "p50_ms": statistics.median(ms),
         "p99_ms": ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))],
         "max_ms": ms[-1],
