@@ -75,6 +75,10 @@ def run_add(db: str, jsonl: str, jobs: int = 1) -> dict:
     return {"added": result.added, "seconds": seconds, "docs_per_s": result.added / seconds, "bytes": size, "rss_mb": _rss_mb()}
 
 
+def _p99(sorted_ms: list[float]) -> float:
+    return sorted_ms[min(len(sorted_ms) - 1, int(round(0.99 * (len(sorted_ms) - 1))))]
+
+
 def run_screen(db: str, jsonl: str) -> dict:
     from dedup.index import Index
     from dedup.inputs import read_documents
@@ -99,11 +103,11 @@ def run_screen(db: str, jsonl: str) -> dict:
         "flagged": flagged,
         # stories that match pay their evidence (passages) too
         "new_p50_ms": statistics.median(new) if new else None,
-        "new_p99_ms": new[min(len(new) - 1, int(round(0.99 * (len(new) - 1))))] if new else None,
+        "new_p99_ms": _p99(new) if new else None,
         "flagged_median_ms": statistics.median(by_kind[True]) if by_kind[True] else None,
         "flagged_max_ms": max(by_kind[True]) if by_kind[True] else None,
         "p50_ms": statistics.median(ms),
-        "p99_ms": ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))],
+        "p99_ms": _p99(ms),
         "max_ms": ms[-1],
         "mean_ms": statistics.fmean(ms),
         "rss_mb": _rss_mb(),

@@ -141,8 +141,13 @@ def _bloom_add(words, keys, shift):
         words[h >> shift] |= mask
 
 
-def _unpack(data: bytes, kind: int) -> tuple[np.ndarray, np.ndarray]:
-    records = np.frombuffer(data, dtype=_RECORDS[kind])
+def _records(rows: list[tuple[bytes]], kind: int) -> np.ndarray:
+    """The records of fetched block rows, in their order."""
+    return np.frombuffer(b"".join(map(itemgetter(0), rows)), dtype=_RECORDS[kind])
+
+
+def _split(records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys, documents)`` of ``records``, as int64."""
     return records["key"].astype(np.int64), records["doc"].astype(np.int64)
 
 
@@ -209,19 +214,18 @@ class Postings:
             "SELECT p.data FROM json_each(?1) AS j JOIN postings AS p ON p.id = j.value ORDER BY j.key",
             (orjson.dumps(ids, option=orjson.OPT_SERIALIZE_NUMPY).decode(),),
         ).fetchall()
-        return _unpack(b"".join(map(itemgetter(0), rows)), segment.kind)
+        return _split(_records(rows, segment.kind))
 
-    def _records(self, segment: _Segment, first: int, last: int) -> np.ndarray:
+    def _range(self, segment: _Segment, first: int, last: int) -> np.ndarray:
         """The records of blocks ``first..last`` of ``segment``, in order."""
         rows = self._con.execute(
             "SELECT data FROM postings WHERE id BETWEEN ? AND ? ORDER BY id",
             (segment.block_id(first), segment.block_id(last)),
         ).fetchall()
-        return np.frombuffer(b"".join(map(itemgetter(0), rows)), dtype=_RECORDS[segment.kind])
+        return _records(rows, segment.kind)
 
     def _read_range(self, segment: _Segment, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
-        records = self._records(segment, first, last)
-        return records["key"].astype(np.int64), records["doc"].astype(np.int64)
+        return _split(self._range(segment, first, last))
 
     def _maybe(self, segment: _Segment, query: np.ndarray) -> np.ndarray:
         """Mask of the keys ``segment`` may hold, by its Bloom filter."""
@@ -346,7 +350,7 @@ class Postings:
                 last = fence.size - 1 if hi is None else int(np.searchsorted(fence, hi, "left")) - 1
                 if last < first:
                     continue
-                records = self._records(segment, first, last)
+                records = self._range(segment, first, last)
                 keys = records["key"]  # sorted: the range is a slice
                 start = 0 if lo is None else int(np.searchsorted(keys, lo, "left"))
                 end = keys.size if hi is None else int(np.searchsorted(keys, hi, "left"))
