@@ -103,9 +103,51 @@ def test_bloom_filters_pass_every_held_key_and_few_others(monkeypatch):
         write(con, postings, lambda: postings.add(WINDOWS, part, np.arange(part.size, dtype=np.int64)))
     (segment,) = postings._of(WINDOWS)
     assert segment.filter_words and segment.size == held.size
-    assert postings._maybe(segment, np.sort(held)).all()
+    bloom = postings._filter(segment)
+
+    def passed(keys: np.ndarray) -> np.ndarray:
+        word, mask = postings_module._bloom_hash(keys, bloom.size)
+        return (bloom[word] & mask) == mask
+
+    assert passed(held).all()
     others = np.setdiff1d(rng.integers(-(2**31), 2**31, 20000), held)
-    assert postings._maybe(segment, np.sort(others)).mean() < 0.1
+    assert passed(others).mean() < 0.1
+
+
+def _match_reference(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every ``(query index, position)`` with ``keys[position] == query[index]``, by brute force."""
+    pairs = [(q, p) for q, x in enumerate(query.tolist()) for p, k in enumerate(keys.tolist()) if k == x]
+    return np.array([q for q, _ in pairs], np.int64), np.array([p for _, p in pairs], np.int64)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_match_and_probe_kernels_equal_their_references(seed):
+    """The compiled lookup kernels against plain references, on keys with
+    long runs of one key (crowded), keys before the first block and after
+    the last, and filters that rule keys out."""
+    rng = np.random.default_rng(seed)
+    span = int(rng.integers(5, 400))
+    keys = np.sort(rng.integers(-span, span, int(rng.integers(0, 3000))))
+    if seed % 3 == 0 and keys.size:
+        keys = np.sort(np.concatenate([keys, np.full(int(rng.integers(200, 2000)), keys[keys.size // 2])]))
+    query = np.unique(rng.integers(-span - 5, span + 5, int(rng.integers(0, 120)))).astype(np.int64)
+    which, at = postings_module._match(keys, query)
+    expected = _match_reference(keys, query)
+    assert which.tolist() == expected[0].tolist() and at.tolist() == expected[1].tolist()
+    block = int(rng.integers(2, 64))
+    fence = np.ascontiguousarray(keys[::block], dtype=np.int64)
+    bloom = np.zeros(0, np.uint64)
+    if seed % 2:  # a filter of half the distinct keys: the others are ruled out (or pass falsely)
+        bloom = np.zeros(1 << int(rng.integers(1, 8)), np.uint64)
+        kept = np.unique(keys)[::2].astype(np.int64)
+        postings_module._bloom_add(bloom, kept.view(np.uint64), np.uint64(65 - bloom.size.bit_length()))
+    for crowd in (-1, 0, block, 5 * block):
+        blocks, crowded = postings_module._probe(
+            fence, bloom, np.uint64(65 - bloom.size.bit_length()), query, query.view(np.uint64), block, crowd
+        )
+        ref_blocks, ref_crowded = postings_module._probe_reference(fence, bloom, query, block, crowd)
+        assert blocks.tolist() == ref_blocks.tolist()
+        assert crowded.tolist() == ref_crowded.tolist()
 
 
 def test_a_lookup_reads_the_snapshot_its_transaction_began_with(tmp_path, tiny_segments):

@@ -151,25 +151,123 @@ def _split(records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return records["key"].astype(np.int64), records["doc"].astype(np.int64)
 
 
-def _find(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions in sorted ``keys`` of every key in ``query`` (sorted,
-    distinct): ``(query index, position)`` of each match."""
-    lo = np.searchsorted(keys, query, "left")
-    hi = np.searchsorted(keys, query, "right")
-    counts = hi - lo
-    total = int(counts.sum())
-    if not total:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    which = np.repeat(np.arange(query.size), counts)
-    starts = np.cumsum(counts) - counts
-    return which, np.arange(total) - np.repeat(starts - lo, counts)
+@kernel()
+def _lower_bound(a, x, lo):
+    """First position at or after ``lo`` of sorted ``a`` whose value is not
+    below ``x``."""
+    hi = a.size
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
-def _spanned(first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """The distinct numbers in the ranges ``first[i]..last[i]``, sorted."""
-    lengths = last - first + 1
-    starts = np.cumsum(lengths) - lengths
-    return np.unique(np.repeat(first - starts, lengths) + np.arange(int(lengths.sum())))
+@kernel()
+def _match(keys, query):
+    """``(query index, position in keys)`` of every key of sorted ``keys``
+    equal to a key of ``query`` (sorted, distinct), in key order. One kernel
+    call instead of the ~10 numpy calls of a searchsorted formulation: a
+    lookup visits ~10 segments, and their per-call costs were most of it."""
+    total = 0
+    lo = 0
+    for q in range(query.size):
+        lo = _lower_bound(keys, query[q], lo)
+        hi = lo
+        while hi < keys.size and keys[hi] == query[q]:
+            hi += 1
+        total += hi - lo
+        lo = hi
+    which = np.empty(total, dtype=np.int64)
+    at = np.empty(total, dtype=np.int64)
+    n = 0
+    lo = 0
+    for q in range(query.size):
+        lo = _lower_bound(keys, query[q], lo)
+        while lo < keys.size and keys[lo] == query[q]:
+            which[n] = q
+            at[n] = lo
+            n += 1
+            lo += 1
+    return which, at
+
+
+@kernel()
+def _probe(fence, bloom, shift, query, bits, block, crowd):
+    """The blocks of a segment read block by block that may hold keys of
+    ``query`` (sorted, distinct; ``bits`` their uint64 views), sorted and
+    distinct, and a mask of the keys found crowded from their blocks alone.
+
+    A key is skipped when the Bloom filter ``bloom`` (no words: none) rules
+    it out or when it sorts before the first block; else it spans blocks
+    ``first..last`` of the ``fence`` (first key of each block). With
+    ``crowd`` >= 0, a key whose blocks strictly between the first and the
+    last hold at least ``crowd`` postings (of that key only) is crowded, and
+    its blocks are not read. What ``_probe_reference`` computes in numpy."""
+    n = query.size
+    first = np.empty(n, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    crowded = np.zeros(n, dtype=np.bool_)
+    lo = 0
+    for q in range(n):
+        if bloom.size:
+            h = bits[q] * _BLOOM_MIX
+            h ^= h >> np.uint64(29)
+            mask = np.uint64(0)
+            for k in range(_BLOOM_K):
+                mask |= np.uint64(1) << ((h >> np.uint64(6 * k)) & np.uint64(63))
+            if bloom[h >> shift] & mask != mask:
+                continue
+        left = _lower_bound(fence, query[q], lo)
+        right = left
+        while right < fence.size and fence[right] == query[q]:
+            right += 1
+        lo = left
+        if right == 0:
+            continue
+        f, l = max(left - 1, 0), right - 1
+        if crowd >= 0 and (l - f - 1) * block >= crowd:
+            crowded[q] = True
+            continue
+        first[q], last[q] = f, l
+    total = 0
+    top = -1
+    for q in range(n):
+        if last[q] > top:
+            total += last[q] - max(first[q], top + 1) + 1
+            top = last[q]
+    blocks = np.empty(total, dtype=np.int64)
+    total = 0
+    top = -1
+    for q in range(n):
+        if last[q] > top:
+            for b in range(max(first[q], top + 1), last[q] + 1):
+                blocks[total] = b
+                total += 1
+            top = last[q]
+    return blocks, crowded
+
+
+def _probe_reference(
+    fence: np.ndarray, bloom: np.ndarray, query: np.ndarray, block: int, crowd: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_probe` in numpy (the specification its tests compare with)."""
+    held = np.ones(query.size, dtype=bool)
+    if bloom.size:
+        word, mask = _bloom_hash(query, bloom.size)
+        held = (bloom[word] & mask) == mask
+    last = np.searchsorted(fence, query, "right") - 1
+    first = np.maximum(np.searchsorted(fence, query, "left") - 1, 0)
+    held &= last >= 0
+    crowded = np.zeros(query.size, dtype=bool)
+    if crowd >= 0:
+        crowded = held & ((last - first - 1) * block >= crowd)
+        held &= ~crowded
+    spans = [np.arange(f, l + 1) for f, l in zip(first[held], last[held])]
+    blocks = np.unique(np.concatenate(spans)) if spans else np.empty(0, np.int64)
+    return blocks.astype(np.int64), crowded
 
 
 class Postings:
@@ -207,14 +305,14 @@ class Postings:
     def _of(self, kind: int) -> list[_Segment]:
         return sorted((s for s in self._segments.values() if s.kind == kind), key=lambda s: s.id)
 
-    def _read_blocks(self, segment: _Segment, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _read_blocks(self, segment: _Segment, blocks: np.ndarray) -> np.ndarray:
         """Records of ``blocks`` (sorted block numbers) of ``segment``, in order."""
         ids = (np.int64(segment.id) << np.int64(_BLOCK_BITS)) | blocks
         rows = self._con.execute(
             "SELECT p.data FROM json_each(?1) AS j JOIN postings AS p ON p.id = j.value ORDER BY j.key",
             (orjson.dumps(ids, option=orjson.OPT_SERIALIZE_NUMPY).decode(),),
         ).fetchall()
-        return _split(_records(rows, segment.kind))
+        return _records(rows, segment.kind)
 
     def _range(self, segment: _Segment, first: int, last: int) -> np.ndarray:
         """The records of blocks ``first..last`` of ``segment``, in order."""
@@ -227,18 +325,15 @@ class Postings:
     def _read_range(self, segment: _Segment, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
         return _split(self._range(segment, first, last))
 
-    def _maybe(self, segment: _Segment, query: np.ndarray) -> np.ndarray:
-        """Mask of the keys ``segment`` may hold, by its Bloom filter."""
-        if not segment.filter_words:
-            return np.ones(query.size, dtype=bool)
+    def _filter(self, segment: _Segment) -> np.ndarray:
+        """``segment``'s Bloom filter words (none: empty), read once."""
         if segment.bloom is None:
             rows = self._con.execute(
                 "SELECT data FROM filters WHERE id BETWEEN ? AND ? ORDER BY id",
                 (segment.block_id(0), segment.block_id((1 << _BLOCK_BITS) - 1)),
             ).fetchall()
-            segment.bloom = np.frombuffer(b"".join(map(itemgetter(0), rows)), dtype="<u8")
-        word, mask = _bloom_hash(query, segment.filter_words)
-        return (segment.bloom[word] & mask) == mask
+            segment.bloom = np.frombuffer(b"".join(map(itemgetter(0), rows)), dtype=np.uint64)
+        return segment.bloom
 
     def _whole(self, segment: _Segment) -> tuple[np.ndarray, np.ndarray]:
         if segment.whole is None:
@@ -253,29 +348,27 @@ class Postings:
         block by block; ``crowd`` None reads every posting)."""
         which_parts, doc_parts = [], []
         crowded = np.zeros(query.size, dtype=bool)
+        query = np.ascontiguousarray(query, dtype=np.int64)
+        bits = query.view(np.uint64)
+        limit = -1 if crowd is None else crowd + self._removed.size
         for segment in self._of(kind):
             if segment.size <= CACHE_POSTINGS:
                 keys, docs = self._whole(segment)
-                which, at = _find(keys, query)
+                which, at = _match(keys, query)
                 which_parts.append(which)
                 doc_parts.append(docs[at])
                 continue
-            fence = segment.fence
-            last = np.searchsorted(fence, query, "right") - 1  # last block that may hold the key
-            first = np.maximum(np.searchsorted(fence, query, "left") - 1, 0)
-            present = (last >= 0) & self._maybe(segment, query)
-            if crowd is not None:
-                # blocks strictly between the first and the last hold this key only
-                full = (last - first - 1) * segment.block >= crowd + self._removed.size
-                crowded |= present & full
-                present &= ~full
-            if not present.any():
+            bloom = self._filter(segment)
+            shift = np.uint64(65 - bloom.size.bit_length())
+            blocks, full = _probe(segment.fence, bloom, shift, query, bits, segment.block, limit)
+            crowded |= full
+            if not blocks.size:
                 continue
-            keys, docs = self._read_blocks(segment, _spanned(first[present], last[present]))
-            which, at = _find(keys, query)
+            records = self._read_blocks(segment, blocks)
+            which, at = _match(records["key"], query)
             keep = ~crowded[which]
             which_parts.append(which[keep])
-            doc_parts.append(docs[at[keep]])
+            doc_parts.append(records["doc"][at[keep]].astype(np.int64))
         if not which_parts:
             return np.empty(0, np.int64), np.empty(0, np.int64), crowded
         which, docs = np.concatenate(which_parts), np.concatenate(doc_parts)
