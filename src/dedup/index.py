@@ -74,7 +74,8 @@ import orjson
 
 from .inputs import Document, InputError, JsonlFields, Problem, parse_jsonl_line
 from .codepoints import decode, normalize_encoded
-from .evidence import pair_evidence
+from .evidence import passage_objects
+from .normalize import OffsetMap, normalize_with_offsets
 from .minhash import hash_encoded, sign_encoded
 from .report import config_parameters
 from .scan import ScanConfig, window_band_keys, window_config
@@ -177,9 +178,12 @@ class Match:
     passages: tuple[dict, ...] = ()
 
 
-def matched(doc_id: str, verdict: Verdict, text: str, match_text: str) -> Match:
-    """A match with its evidence: the passages ``text`` shares with ``match_text``."""
-    return Match(doc_id, verdict, tuple(pair_evidence(text, match_text)["passages"]))
+def matched(doc_id: str, verdict: Verdict, text: str, match_text: str, text_map: OffsetMap | None = None) -> Match:
+    """A match with its evidence: the passages ``text`` shares with
+    ``match_text``. ``text_map``: ``normalize_with_offsets(text)``, when the
+    caller has it (a story with several matches is normalized once)."""
+    text_map = text_map or normalize_with_offsets(text)
+    return Match(doc_id, verdict, tuple(passage_objects(text, text_map, normalize_with_offsets(match_text))))
 
 
 def match_object(match: Match, **context: Any) -> dict:
@@ -858,11 +862,13 @@ class Index:
         inter = intersection_sizes(hashed, pairs).tolist()
         sizes = hashed.set_sizes.tolist()
         texts = decode(cps, offsets)
-        matches = []
+        matches, text = [], batch.documents[i].text
+        text_map = None
         for j, (row, x) in enumerate(zip(rows, inter), start=1):
             verdict = judge(texts[0], texts[j], x, sizes[0], sizes[j], cfg.verdict)
             if verdict.is_duplicate:
-                matches.append(matched(row[1], verdict, batch.documents[i].text, _unpack(blobs[row[0]])))
+                text_map = text_map or normalize_with_offsets(text)
+                matches.append(matched(row[1], verdict, text, _unpack(blobs[row[0]]), text_map))
         matches.sort(key=lambda m: (-m.verdict.jaccard, m.id))
         return matches
 
