@@ -100,6 +100,7 @@ def tiny_segments(monkeypatch):
     monkeypatch.setattr(postings_module, "LEVEL0_SEGMENTS", 3)
     monkeypatch.setattr(postings_module, "CAPACITY", (400, 1600, 6400))
     monkeypatch.setattr(postings_module, "CACHE_POSTINGS", 100)
+    monkeypatch.setattr(postings_module, "CACHE_BYTES", 0)
     monkeypatch.setattr(postings_module, "MERGE_CHUNK", 256)
 
 

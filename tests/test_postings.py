@@ -37,8 +37,12 @@ def write(con: sqlite3.Connection, postings: Postings, step) -> None:
     con.execute("COMMIT")
 
 
+@pytest.mark.parametrize("cache_bytes", [0, 3000])
 @pytest.mark.parametrize("kind", [BANDS, WINDOWS])
-def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, kind):
+def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, monkeypatch, kind, cache_bytes):
+    """With ``cache_bytes`` 3000, a reader holds some of the bigger segments
+    whole and reads the others by block (the budget the smallest first)."""
+    monkeypatch.setattr(postings_module, "CACHE_BYTES", cache_bytes)
     rng = random.Random(kind)
     con, postings = store()
     reader = Postings(con)
@@ -49,6 +53,8 @@ def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, k
     doc = 0
     levels: set[int] = set()
     shortcuts = 0
+    held_whole: set[int] = set()
+    read_by_block: set[int] = set()
     for step in range(120):
         keys, docs = [], []
         for _ in range(rng.randint(1, 12)):
@@ -84,8 +90,11 @@ def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, k
             if crowd is None:
                 assert not crowded.any()
             shortcuts += int(crowded.sum())
+        held_whole |= {s.id for s in reader._segments.values() if s.cached and s.size > postings_module.CACHE_POSTINGS}
+        read_by_block |= {s.id for s in reader._segments.values() if not s.cached}
         con.execute("COMMIT")
     assert levels == {0, 1, 2, 3}  # every level was reached
+    assert read_by_block and bool(held_whole) == bool(cache_bytes)
     assert shortcuts > 0  # hot keys were found crowded by their blocks alone
     con.execute("BEGIN")
     reader.refresh()

@@ -23,11 +23,14 @@ leaves the segments as they were (SQLite rolls the transaction back).
 
 A lookup of a story's keys reads, in each segment, only the blocks that can
 hold them: every segment's *fence* (the first key of each block) is kept in
-memory, small segments whole. A big segment also has a Bloom filter (8 to 16
-bits a posting, as a power of two of 64-bit words; 1-2% false positives on
-the synthetic million-story store): most of a story's window keys are held by
-no other document (87% there), and a block read there costs ~8 us (the store
-outgrows SQLite's 2 GB memory map), so keys the filter rules out are not read. A removed document's postings stay in their
+memory, and small segments whole (the smallest up to :data:`CACHE_BYTES`:
+the recent stories', where a re-sent story finds its original). A segment
+of more than :data:`CACHE_POSTINGS` has a Bloom filter, used when it is read
+by block (8 to 16 bits a posting, as a power of two of 64-bit words; 1-2%
+false positives on the synthetic million-story store): most of a story's
+window keys are held by no other document (87% there), and a block read
+there costs ~8 us (the store outgrows SQLite's 2 GB memory map), so keys the
+filter rules out are not read. A removed document's postings stay in their
 segments until the next merge rewrites them; its number is in ``removed``
 meanwhile and lookups leave it out (numbers are never reused).
 
@@ -57,8 +60,14 @@ LEVEL0_SEGMENTS = 8
 #: Postings of level 0 (merged) that move it to level 1, then the most each
 #: level holds before it moves into the next.
 CAPACITY = (1 << 20, 1 << 23, 1 << 26)
-#: Segments this small are read whole by a reader, bigger ones by block.
+#: Segments this small are read whole by a reader and have no Bloom filter.
 CACHE_POSTINGS = 1 << 20
+#: Bytes of records a reader also holds whole of bigger segments, the
+#: smallest first, as long as they fit; the others are read by block. The
+#: small segments are the recent stories' postings, where a re-sent or
+#: re-edited wire story finds its original: held in memory, its ~200 window
+#: keys cost no block reads (~2 ms at a million stories).
+CACHE_BYTES = 256 << 20
 #: Postings a merge handles at a time (a range of keys of the inputs).
 MERGE_CHUNK = 1 << 21
 #: Bloom filter bits a posting (segments read by block), in 64-bit words of
@@ -104,8 +113,10 @@ class _Segment:
     filter_words: int
     #: first key of each block
     fence: np.ndarray
-    #: the whole segment (keys, documents), for a small one once read
-    whole: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    #: whether a reader holds it whole (:data:`CACHE_POSTINGS`, :data:`CACHE_BYTES`)
+    cached: bool = False
+    #: its records, once read, when it is held whole
+    whole: np.ndarray | None = field(default=None, repr=False)
     #: its Bloom filter, once read
     bloom: np.ndarray | None = field(default=None, repr=False)
 
@@ -294,6 +305,14 @@ class Postings:
             if sid not in segments:
                 fence = self._con.execute("SELECT fence FROM segments WHERE id = ?", (sid,)).fetchone()[0]
                 segments[sid] = _Segment(sid, kind, level, size, block, words, np.frombuffer(fence, dtype="<i8"))
+        budget = CACHE_BYTES
+        for segment in sorted(segments.values(), key=lambda s: (s.size, s.id)):
+            size = segment.size * _RECORDS[segment.kind].itemsize
+            segment.cached = segment.size <= CACHE_POSTINGS or size <= budget
+            if segment.cached and segment.size > CACHE_POSTINGS:
+                budget -= size
+            elif not segment.cached:
+                segment.whole = None
         self._segments = segments
         self._removed = np.array([d for (d,) in self._con.execute("SELECT doc FROM removed ORDER BY doc")], np.int64)
         self._generation = generation
@@ -335,9 +354,9 @@ class Postings:
             segment.bloom = np.frombuffer(b"".join(map(itemgetter(0), rows)), dtype=np.uint64)
         return segment.bloom
 
-    def _whole(self, segment: _Segment) -> tuple[np.ndarray, np.ndarray]:
+    def _whole(self, segment: _Segment) -> np.ndarray:
         if segment.whole is None:
-            segment.whole = self._read_range(segment, 0, segment.fence.size - 1)
+            segment.whole = self._range(segment, 0, segment.fence.size - 1)
         return segment.whole
 
     def lookup(self, kind: int, query: np.ndarray, crowd: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -352,11 +371,11 @@ class Postings:
         bits = query.view(np.uint64)
         limit = -1 if crowd is None else crowd + self._removed.size
         for segment in self._of(kind):
-            if segment.size <= CACHE_POSTINGS:
-                keys, docs = self._whole(segment)
-                which, at = _match(keys, query)
+            if segment.cached:
+                records = self._whole(segment)
+                which, at = _match(records["key"], query)
                 which_parts.append(which)
-                doc_parts.append(docs[at])
+                doc_parts.append(records["doc"][at].astype(np.int64))
                 continue
             bloom = self._filter(segment)
             shift = np.uint64(65 - bloom.size.bit_length())
