@@ -354,6 +354,15 @@ class Postings:
             segment.bloom = np.frombuffer(b"".join(map(itemgetter(0), rows)), dtype=np.uint64)
         return segment.bloom
 
+    def _blocks(self, segment: _Segment, blocks: np.ndarray) -> np.ndarray:
+        """Records of ``blocks`` (sorted block numbers) of ``segment``, in
+        order: from memory when the reader holds it whole, else read."""
+        if not segment.cached:
+            return self._read_blocks(segment, blocks)
+        whole = self._whole(segment)
+        at = (blocks[:, None] * segment.block + np.arange(segment.block)).ravel()
+        return whole[at[at < whole.size]]
+
     def _whole(self, segment: _Segment) -> np.ndarray:
         if segment.whole is None:
             segment.whole = self._range(segment, 0, segment.fence.size - 1)
@@ -371,19 +380,21 @@ class Postings:
         bits = query.view(np.uint64)
         limit = -1 if crowd is None else crowd + self._removed.size
         for segment in self._of(kind):
-            if segment.cached:
+            if segment.size <= CACHE_POSTINGS:
                 records = self._whole(segment)
                 which, at = _match(records["key"], query)
                 which_parts.append(which)
                 doc_parts.append(records["doc"][at].astype(np.int64))
                 continue
+            # a big segment, even held whole: searching millions of keys for
+            # each of ~200 costs a cache miss a step, its filter and fence not
             bloom = self._filter(segment)
             shift = np.uint64(65 - bloom.size.bit_length())
             blocks, full = _probe(segment.fence, bloom, shift, query, bits, segment.block, limit)
             crowded |= full
             if not blocks.size:
                 continue
-            records = self._read_blocks(segment, blocks)
+            records = self._blocks(segment, blocks)
             which, at = _match(records["key"], query)
             keep = ~crowded[which]
             which_parts.append(which[keep])
