@@ -887,8 +887,11 @@ class Index:
             # would load the compiled kernels by itself (it runs small batches
             # as Python until numba is loaded); a screening process signs
             # story after story, so it loads them once (~0.5 s) rather than
-            # paying the Python path (~2 ms a story) on each.
+            # paying the Python path (~2 ms a story) on each. Likewise
+            # rapidfuzz, which the evidence of a match imports: ~50-80 ms
+            # the first duplicate would otherwise pay.
             import numba  # noqa: F401
+            import rapidfuzz.distance  # noqa: F401
         batch = self._prepare([document])
         return self._screen_prepared(batch, 0, add=add, exclude_self=exclude_self)
 
