@@ -70,7 +70,7 @@ CACHE_POSTINGS = 1 << 20
 CACHE_BYTES = 256 << 20
 #: Postings a merge handles at a time (a range of keys of the inputs).
 MERGE_CHUNK = 1 << 21
-#: Bloom filter bits a posting (segments read by block), in 64-bit words of
+#: Bloom filter bits a posting (segments of more than CACHE_POSTINGS), in 64-bit words of
 #: which each key sets :data:`_BLOOM_K` bits of one.
 BLOOM_BITS = 8
 _BLOOM_K = 3
@@ -207,7 +207,7 @@ def _match(keys, query):
 
 @kernel()
 def _probe(fence, bloom, shift, query, bits, block, crowd):
-    """The blocks of a segment read block by block that may hold keys of
+    """The blocks of a big segment (read by block, or held whole) that may hold keys of
     ``query`` (sorted, distinct; ``bits`` their uint64 views), sorted and
     distinct, and a mask of the keys found crowded from their blocks alone.
 
@@ -501,7 +501,7 @@ class _SegmentWriter:
 
     def __init__(self, con: sqlite3.Connection, kind: int, level: int, expected: int = 0):
         """``expected``: at most how many postings will come; a segment that
-        will be read by block gets a Bloom filter sized for them."""
+        will be bigger than :data:`CACHE_POSTINGS` gets a Bloom filter sized for them."""
         self._con = con
         self._kind = kind
         self._id = con.execute(
