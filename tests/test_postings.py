@@ -130,7 +130,7 @@ def _match_reference(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, n
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_match_and_probe_kernels_equal_their_references(seed):
+def test_lookup_kernels_equal_their_references(seed):
     """The compiled lookup kernels against plain references, on keys with
     long runs of one key (crowded), keys before the first block and after
     the last, and filters that rule keys out."""
@@ -157,6 +157,13 @@ def test_match_and_probe_kernels_equal_their_references(seed):
         ref_blocks, ref_crowded = postings_module._probe_reference(fence, bloom, query, block, crowd)
         assert blocks.tolist() == ref_blocks.tolist()
         assert crowded.tolist() == ref_crowded.tolist()
+        # the probed blocks of a segment held whole, searched in place: the
+        # keys of those blocks (gathered) equal to a query key, by brute force
+        which, at = postings_module._match_blocks(keys, blocks, block, query)
+        inside = np.concatenate([np.arange(b * block, min((b + 1) * block, keys.size)) for b in blocks.tolist()] + [[]])
+        expected = _match_reference(keys[inside.astype(np.int64)], query)
+        assert which.tolist() == expected[0].tolist()
+        assert at.tolist() == inside.astype(np.int64)[expected[1]].tolist()
 
 
 def test_a_lookup_reads_the_snapshot_its_transaction_began_with(tmp_path, tiny_segments):

@@ -115,8 +115,8 @@ class _Segment:
     fence: np.ndarray
     #: whether a reader holds it whole (:data:`CACHE_POSTINGS`, :data:`CACHE_BYTES`)
     cached: bool = False
-    #: its records, once read, when it is held whole
-    whole: np.ndarray | None = field(default=None, repr=False)
+    #: its ``(keys, documents)``, once read, when it is held whole
+    whole: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     #: its Bloom filter, once read
     bloom: np.ndarray | None = field(default=None, repr=False)
 
@@ -202,6 +202,48 @@ def _match(keys, query):
             at[n] = lo
             n += 1
             lo += 1
+    return which, at
+
+
+@kernel()
+def _match_blocks(keys, blocks, block, query):
+    """:func:`_match` over the records of ``blocks`` (sorted, distinct block
+    numbers of ``block`` records) of ``keys`` only, positions in ``keys``:
+    a big segment held whole is searched where its filter and fence point
+    (:func:`_probe`) without copying those blocks out first (a story's
+    window keys select ~200 blocks, ~50,000 records)."""
+    total = 0
+    start = 0
+    for b in blocks:
+        lo = b * block
+        hi = min(lo + block, keys.size)
+        start = _lower_bound(query, keys[lo], start)
+        p = lo
+        q = start
+        while q < query.size and query[q] <= keys[hi - 1]:
+            p = _lower_bound(keys[:hi], query[q], p)
+            while p < hi and keys[p] == query[q]:
+                total += 1
+                p += 1
+            q += 1
+    which = np.empty(total, dtype=np.int64)
+    at = np.empty(total, dtype=np.int64)
+    n = 0
+    start = 0
+    for b in blocks:
+        lo = b * block
+        hi = min(lo + block, keys.size)
+        start = _lower_bound(query, keys[lo], start)
+        p = lo
+        q = start
+        while q < query.size and query[q] <= keys[hi - 1]:
+            p = _lower_bound(keys[:hi], query[q], p)
+            while p < hi and keys[p] == query[q]:
+                which[n] = q
+                at[n] = p
+                n += 1
+                p += 1
+            q += 1
     return which, at
 
 
@@ -354,18 +396,12 @@ class Postings:
             segment.bloom = np.frombuffer(b"".join(map(itemgetter(0), rows)), dtype=np.uint64)
         return segment.bloom
 
-    def _blocks(self, segment: _Segment, blocks: np.ndarray) -> np.ndarray:
-        """Records of ``blocks`` (sorted block numbers) of ``segment``, in
-        order: from memory when the reader holds it whole, else read."""
-        if not segment.cached:
-            return self._read_blocks(segment, blocks)
-        whole = self._whole(segment)
-        at = (blocks[:, None] * segment.block + np.arange(segment.block)).ravel()
-        return whole[at[at < whole.size]]
-
-    def _whole(self, segment: _Segment) -> np.ndarray:
+    def _whole(self, segment: _Segment) -> tuple[np.ndarray, np.ndarray]:
+        """``(keys, documents)`` of a segment the reader holds whole, read
+        once, each contiguous (the kernels walk the keys)."""
         if segment.whole is None:
-            segment.whole = self._range(segment, 0, segment.fence.size - 1)
+            records = self._range(segment, 0, segment.fence.size - 1)
+            segment.whole = (np.ascontiguousarray(records["key"]), np.ascontiguousarray(records["doc"]))
         return segment.whole
 
     def lookup(self, kind: int, query: np.ndarray, crowd: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -381,24 +417,29 @@ class Postings:
         limit = -1 if crowd is None else crowd + self._removed.size
         for segment in self._of(kind):
             if segment.size <= CACHE_POSTINGS:
-                records = self._whole(segment)
-                which, at = _match(records["key"], query)
-                which_parts.append(which)
-                doc_parts.append(records["doc"][at].astype(np.int64))
-                continue
-            # a big segment, even held whole: searching millions of keys for
-            # each of ~200 costs a cache miss a step, its filter and fence not
-            bloom = self._filter(segment)
-            shift = np.uint64(65 - bloom.size.bit_length())
-            blocks, full = _probe(segment.fence, bloom, shift, query, bits, segment.block, limit)
-            crowded |= full
-            if not blocks.size:
-                continue
-            records = self._blocks(segment, blocks)
-            which, at = _match(records["key"], query)
-            keep = ~crowded[which]
-            which_parts.append(which[keep])
-            doc_parts.append(records["doc"][at[keep]].astype(np.int64))
+                keys, docs = self._whole(segment)
+                which, at = _match(keys, query)
+            else:
+                # a big segment, even held whole: searching millions of keys
+                # for each of ~200 costs a cache miss a step, its filter and
+                # fence not
+                bloom = self._filter(segment)
+                shift = np.uint64(65 - bloom.size.bit_length())
+                blocks, full = _probe(segment.fence, bloom, shift, query, bits, segment.block, limit)
+                crowded |= full
+                if not blocks.size:
+                    continue
+                if segment.cached:
+                    keys, docs = self._whole(segment)
+                    which, at = _match_blocks(keys, blocks, segment.block, query)
+                else:
+                    records = self._read_blocks(segment, blocks)
+                    docs = records["doc"]
+                    which, at = _match(records["key"], query)
+                keep = ~crowded[which]
+                which, at = which[keep], at[keep]
+            which_parts.append(which)
+            doc_parts.append(docs[at].astype(np.int64))
         if not which_parts:
             return np.empty(0, np.int64), np.empty(0, np.int64), crowded
         which, docs = np.concatenate(which_parts), np.concatenate(doc_parts)
