@@ -73,7 +73,7 @@ import numpy as np
 import orjson
 
 from .inputs import Document, InputError, JsonlFields, Problem, parse_jsonl_line
-from .codepoints import decode, normalize_encoded
+from .codepoints import encode, normalize_encoded
 from .evidence import passage_objects
 from .normalize import OffsetMap, normalize_with_offsets
 from .minhash import hash_encoded, sign_encoded
@@ -178,12 +178,21 @@ class Match:
     passages: tuple[dict, ...] = ()
 
 
-def matched(doc_id: str, verdict: Verdict, text: str, match_text: str, text_map: OffsetMap | None = None) -> Match:
+def matched(
+    doc_id: str,
+    verdict: Verdict,
+    text: str,
+    match_text: str,
+    text_map: OffsetMap | None = None,
+    match_map: OffsetMap | None = None,
+) -> Match:
     """A match with its evidence: the passages ``text`` shares with
-    ``match_text``. ``text_map``: ``normalize_with_offsets(text)``, when the
-    caller has it (a story with several matches is normalized once)."""
+    ``match_text``. ``text_map``, ``match_map``: their
+    ``normalize_with_offsets``, when the caller has them (a story with
+    several matches is normalized once, a match as it is verified)."""
     text_map = text_map or normalize_with_offsets(text)
-    return Match(doc_id, verdict, tuple(passage_objects(text, text_map, normalize_with_offsets(match_text))))
+    match_map = match_map or normalize_with_offsets(match_text)
+    return Match(doc_id, verdict, tuple(passage_objects(text, text_map, match_map)))
 
 
 def match_object(match: Match, **context: Any) -> dict:
@@ -852,23 +861,26 @@ class Index:
         blobs = dict(
             self._con.execute(f"SELECT doc, text FROM docs WHERE doc IN ({','.join('?' * len(rows))})", [r[0] for r in rows])
         )
-        cand_cps, cand_offsets = normalize_encoded([_unpack(blobs[r[0]]) for r in rows])
-        cps = np.concatenate([query, cand_cps])
-        offsets = np.concatenate([[0], cand_offsets + len(query)])
+        # Each candidate is normalized once, with its offsets: the same text
+        # as the batch path (tests/test_offsets_fast.py), and the evidence of a
+        # match needs the offsets (rows are few: the plausible candidates).
+        originals = [_unpack(blobs[r[0]]) for r in rows]
+        maps = [normalize_with_offsets(t) for t in originals]
+        texts = [query.tobytes().decode("utf-32-le")] + [m.text for m in maps]
+        cps, offsets = encode(texts)
         # Only the shingle sets are needed: one permutation makes the
         # signature work negligible (the sets do not depend on it).
         hashed = hash_encoded(cps, offsets, cfg.shingle_size, cfg.shingle_kind, 1, cfg.seed)
         pairs = np.column_stack([np.zeros(len(rows), np.int64), np.arange(1, len(rows) + 1, dtype=np.int64)])
         inter = intersection_sizes(hashed, pairs).tolist()
         sizes = hashed.set_sizes.tolist()
-        texts = decode(cps, offsets)
         matches, text = [], batch.documents[i].text
         text_map = None
         for j, (row, x) in enumerate(zip(rows, inter), start=1):
             verdict = judge(texts[0], texts[j], x, sizes[0], sizes[j], cfg.verdict)
             if verdict.is_duplicate:
                 text_map = text_map or normalize_with_offsets(text)
-                matches.append(matched(row[1], verdict, text, _unpack(blobs[row[0]]), text_map))
+                matches.append(matched(row[1], verdict, text, originals[j - 1], text_map, maps[j - 1]))
         matches.sort(key=lambda m: (-m.verdict.jaccard, m.id))
         return matches
 
