@@ -72,6 +72,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import orjson
 
+from .arrays import distinct
 from .inputs import Document, InputError, JsonlFields, Problem, parse_jsonl_line
 from .codepoints import encode, normalize_encoded
 from .evidence import passage_objects
@@ -656,8 +657,7 @@ class Index:
         parts = [batch.windows_of(i).ravel() for i in stored]
         keys = np.concatenate(parts).astype(np.int64)
         docs = np.repeat(numbers, [len(p) for p in parts])
-        packed = np.sort((keys << 32) | docs)  # np.unique hashes first: 5x slower here
-        return packed[np.concatenate([[True], packed[1:] != packed[:-1]])]
+        return distinct((keys << 32) | docs)
 
     def add(
         self,
@@ -798,7 +798,7 @@ class Index:
         if windows.size == 0:
             return np.empty(0, dtype=np.int64)
         limit = self._max_window_docs
-        query = np.unique(windows).astype(np.int64)
+        query = distinct(windows).astype(np.int64)
         which, docs, crowded = self._postings.lookup(WINDOWS, query, crowd=limit + 1)
         if own is not None:
             which, docs = which[docs != own], docs[docs != own]
@@ -807,12 +807,12 @@ class Index:
         usable = ~crowded[np.searchsorted(query, windows.astype(np.int64))].any(axis=1)
         allowed = np.zeros(query.size, dtype=bool)
         allowed[np.searchsorted(query, windows[usable].ravel().astype(np.int64))] = True
-        return np.unique(docs[allowed[which]])
+        return distinct(docs[allowed[which]])
 
     def _band_candidates(self, batch: _Prepared, i: int) -> np.ndarray:
         """Indexed documents (numbers) sharing a document band key with
         document ``i`` of ``batch``."""
-        return np.unique(self._postings.lookup(BANDS, np.unique(batch.keys[i]))[1])
+        return distinct(self._postings.lookup(BANDS, distinct(batch.keys[i]))[1])
 
     def _plausible(self, batch: _Prepared, i: int, exclude: str | None) -> list[tuple]:
         """``(doc, id, shingles, signature)`` of the indexed documents that
@@ -827,7 +827,7 @@ class Index:
         if exclude is not None:
             row = self._con.execute("SELECT doc FROM docs WHERE id = ?", (exclude,)).fetchone()
             own = row[0] if row else None
-        docs = np.unique(np.concatenate([self._band_candidates(batch, i), self._window_candidates(batch, i, own)]))
+        docs = distinct(np.concatenate([self._band_candidates(batch, i), self._window_candidates(batch, i, own)]))
         docs = docs[docs != own] if own is not None else docs
         if not docs.size:
             return []

@@ -15,6 +15,7 @@ import functools
 
 import numpy as np
 
+from .arrays import distinct
 from .codepoints import kernel, sized
 
 #: Gauss-Legendre nodes for the false positive/negative integrals: the
@@ -125,7 +126,7 @@ def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, ids: np.ndarr
         keys.append(left * n + right)
     if not keys:
         return np.empty((0, 2), dtype=np.int64)
-    unique = np.unique(np.concatenate(keys))
+    unique = distinct(np.concatenate(keys))
     return np.stack([unique // n, unique % n], axis=1) if n else np.empty((0, 2), dtype=np.int64)
 
 

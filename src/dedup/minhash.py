@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .arrays import distinct
 from .codepoints import encode, kernel, use_reference
 from .shingle import ShingleKind, shingle_hash64, shingles
 
@@ -357,7 +358,7 @@ def _reference_batch(cps, doc_off, k, word_mode, a, b) -> tuple[np.ndarray, list
         hashes = _reference_hashes(cps, int(doc_off[d]), int(doc_off[d + 1]), k, word_mode)
         if hashes.size:
             sigs[d] = _reference_minhash(hashes, a, b)
-        sets.append(np.unique(hashes))
+        sets.append(distinct(hashes))
         counts[d] = hashes.size
     return sigs, sets, counts
 

@@ -49,6 +49,8 @@ from typing import NamedTuple
 import numpy as np
 import pyarabic.araby as araby
 
+from .arrays import distinct
+
 #: Code point ranges (inclusive) removed outright.
 REMOVED_RANGES: tuple[tuple[int, int], ...] = (
     (0x0610, 0x061A),  # Quranic annotation signs
@@ -401,7 +403,7 @@ def _opens(cps: np.ndarray) -> np.ndarray:
     """Whether each code point has combining class 0 (a new array)."""
     known = _OPENS[cps]
     if (known < 0).any():
-        for cp in np.unique(cps[known < 0]).tolist():
+        for cp in distinct(cps[known < 0]).tolist():
             _OPENS[cp] = unicodedata.combining(chr(cp)) == 0
         known = _OPENS[cps]
     return known == 1
@@ -460,7 +462,7 @@ def normalize_with_offsets(text: str) -> OffsetMap:
         # by a character that is not OTHER (see _build_tables), so only runs
         # of clusters opened by OTHER characters are checked as the reference
         # checks the whole text (and take the reference when that fails).
-        dirty = np.unique(cluster[other]).tolist()
+        dirty = distinct(cluster[other]).tolist()
         weak = set(cluster[other[opens[other]]].tolist()) - {0}
         for k in sorted(weak):
             if k - 1 in weak:

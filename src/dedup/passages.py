@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import distinct
 from .evidence import EvidenceConfig, Passage, find_passages, longest
 from .lsh import candidate_pairs, lsh_params
 from .codepoints import encode
@@ -110,7 +111,7 @@ def _not_boilerplate(sigs: np.ndarray, owner: np.ndarray, bands: int, rows: int,
     for band in range(bands):
         order, starts, ends = band_runs(sigs[:, band * rows : (band + 1) * rows])
         for s, e in zip(starts.tolist(), ends.tolist()):
-            if e - s > limit and len(np.unique(owner[order[s:e]])) > limit:
+            if e - s > limit and len(distinct(owner[order[s:e]])) > limit:
                 keep[order[s:e]] = False
     return keep
 
@@ -231,10 +232,10 @@ class WordWindows:
         starts = np.array(_window_starts(len(words), size, cfg.stride_words), dtype=np.int64)
         rows, cols = [], []
         for n, s in enumerate(starts.tolist()):
-            distinct = np.unique(ids[s : s + size])
-            distinct = distinct[distinct >= 0]
-            rows.append(np.full(len(distinct), n, dtype=np.int64))
-            cols.append(distinct)
+            present = distinct(ids[s : s + size])
+            present = present[present >= 0]
+            rows.append(np.full(len(present), n, dtype=np.int64))
+            cols.append(present)
         cat = (lambda xs: np.concatenate(xs) if xs else np.empty(0, dtype=np.int64))
         rows_a, cols_a = cat(rows), cat(cols)
         return cls(ids, starts, rows_a, cols_a, np.bincount(rows_a, minlength=len(starts)))

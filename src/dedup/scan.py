@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import distinct
 from .cluster import Cluster, connected_components, hub_clusters
 from .codepoints import normalize_encoded, normalize_many, word_windows
 from .inputs import Document, InputError, Problem
@@ -504,7 +505,7 @@ def candidates(
             keep_plausible(pairs[valid[pairs[:, 0]] & valid[pairs[:, 1]]])
     if not found:
         return np.empty((0, 2), dtype=np.int64), collisions
-    flat = np.unique(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]))
+    flat = distinct(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]))
     return np.stack([flat // n, flat % n], axis=1), collisions
 
 
@@ -553,7 +554,7 @@ def _verify_and_cluster(
             sizes=sizes,
             rows=np.full(len(sizes), -1, dtype=np.int64),
             fill=_shingle_documents(documents, sizes, config),
-        ).holding(np.unique(pairs_in))
+        ).holding(distinct(pairs_in))
     # Which verified pairs are duplicates is dedup.verdict's decision (the
     # rules live there, shared with screen and check).
     inter = intersection_sizes(hashed, pairs_in)
@@ -562,7 +563,7 @@ def _verify_and_cluster(
     # containment); normalize those in compiled batches up front
     small = np.minimum(sizes[pairs_in[:, 0]], sizes[pairs_in[:, 1]]) if len(pairs_in) else inter
     gate = (inter >= config.threshold * (sizes[pairs_in[:, 0]] + sizes[pairs_in[:, 1]] - inter)) if len(pairs_in) else inter > 0
-    normalized.prefetch(np.unique(pairs_in[gate | (inter >= config.containment * small)]))
+    normalized.prefetch(distinct(pairs_in[gate | (inter >= config.containment * small)]))
     verdicts = judge_pairs(pairs_in, inter, sizes, normalized.__getitem__, config.verdict)
     keep = np.fromiter((v.is_duplicate for v in verdicts), dtype=bool, count=len(verdicts))
     pairs = pairs_in[keep]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import distinct
 from .codepoints import kernel, sized
 from .minhash import HashedDocs
 
@@ -51,7 +52,7 @@ def intersection_sizes(docs: HashedDocs, pairs: np.ndarray) -> np.ndarray:
     :meth:`HashedDocs.holding`)."""
     if len(pairs) == 0:
         return np.empty(0, dtype=np.int64)
-    docs = docs.holding(np.unique(pairs))
+    docs = docs.holding(distinct(pairs))
     rows = docs.set_rows(pairs)
     return sized(_intersections, len(pairs))(docs.hashes, docs.offsets, np.ascontiguousarray(rows[:, 0]), np.ascontiguousarray(rows[:, 1]))
 
