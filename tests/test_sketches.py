@@ -72,3 +72,32 @@ def test_a_long_lived_reader_sees_new_documents_and_numbers_are_not_reused(tmp_p
             number = writer._con.execute("SELECT doc FROM docs WHERE id = 'copy'").fetchone()[0]
             assert number == last + 1
             assert [m.id for m in reader.screen(query).matches] == ["copy"]
+
+
+def test_estimates_equal_the_share_of_equal_low_bytes(tmp_path):
+    """The compiled estimate (:meth:`Sketches.estimates`) and the same
+    kernel run as Python against the numpy formula on the rows of
+    :meth:`Sketches.get`, bit for bit, over candidates in any order with
+    repeats and documents that do not exist (count 0)."""
+    from dedup.codepoints import run_python
+    from dedup.sketches import _agreement
+
+    texts = mixed_stories(300, seed=84)
+    rng = np.random.default_rng(85)
+    with Index.open(tmp_path / "e.db", create=True) as index:
+        index.add([Document(f"d{i}", t, "d") for i, t in enumerate(texts)])
+        last = index._con.execute("SELECT max(doc) FROM docs").fetchone()[0]
+        batch = index._prepare([Document("q", texts[7], "q"), Document("r", mixed_stories(1, seed=86)[0], "q")])
+        seen = []
+        for signature in batch.signatures:
+            docs = np.concatenate([[8], rng.integers(1, last + 40, 500)])  # d7 is number 8
+            counts, low = index._sketches.get(docs)
+            want = (low == (signature & 0xFF).astype(np.uint8)).mean(axis=1)
+            got_counts, got = index._sketches.estimates(docs, signature)
+            assert got_counts.tolist() == counts.tolist() and got.tolist() == want.tolist()
+            mine = (signature & 0xFF).astype(np.uint8)
+            assert run_python(_agreement, index._sketches._low, docs, mine).tolist() == want.tolist()
+            seen.append(want)
+            assert (counts == 0).any() and (counts > 0).any()  # numbers past the last are no documents
+        # not vacuous: the copy itself (1.0) and unrelated stories
+        assert seen[0][0] == 1.0 and (seen[1] < 0.5).any()

@@ -833,8 +833,7 @@ class Index:
             return []
         rules = self.config.verdict
         mine = float(batch.counts[i])
-        counts, low = self._sketches.get(docs)
-        est = (low == (batch.signatures[i] & 0xFF).astype(np.uint8)).mean(axis=1)
+        counts, est = self._sketches.estimates(docs, batch.signatures[i])
         keep = (counts > 0) & plausible_estimates(est, mine, counts.astype(np.float64), rules.threshold, rules.containment)
         if not keep.any():
             return []

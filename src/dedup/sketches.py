@@ -29,6 +29,9 @@ import sqlite3
 import numpy as np
 import orjson
 
+from .arrays import distinct
+from .codepoints import kernel, sized
+
 #: Document numbers a stored block covers (33 KB a block at 128 permutations).
 BLOCK = 256
 
@@ -47,7 +50,7 @@ def write(con: sqlite3.Connection, docs: np.ndarray, counts: np.ndarray, signatu
     num_perm = signatures.shape[1]
     low = (signatures & 0xFF).astype(np.uint8)
     blocks = docs // BLOCK
-    for block in np.unique(blocks).tolist():
+    for block in distinct(blocks).tolist():
         row = con.execute("SELECT data FROM sketches WHERE block = ?", (block,)).fetchone()
         if row is None:
             block_counts, block_low = np.zeros(BLOCK, "<u4"), np.zeros((BLOCK, num_perm), np.uint8)
@@ -79,7 +82,7 @@ class Sketches:
         missing = np.concatenate([docs[~inside], docs[inside][self._counts[docs[inside]] == 0]])
         if not missing.size:
             return
-        blocks = np.unique(missing // BLOCK)
+        blocks = distinct(missing // BLOCK)
         end = (int(blocks[-1]) + 1) * BLOCK
         if end > size:
             grown = max(end, 2 * size)
@@ -99,3 +102,30 @@ class Sketches:
         a count of 0: no such document."""
         self._load(docs)
         return self._counts[docs], self._low[docs]
+
+    def estimates(self, docs: np.ndarray, signature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(shingle counts, estimates)`` of documents ``docs``: each
+        one's share of low bytes equal to those of ``signature`` (what
+        ``(low == signature & 0xFF).mean(axis=1)`` of :meth:`get` is),
+        compared in place."""
+        self._load(docs)
+        mine = (signature & 0xFF).astype(np.uint8)
+        return self._counts[docs], sized(_agreement, docs.size * mine.size)(self._low, docs, mine)
+
+
+@kernel()
+def _agreement(low, docs, mine):
+    """Share of the bytes of row ``docs[n]`` of ``low`` equal to ``mine``,
+    for each ``n``. A story with a band key held by thousands of documents
+    has thousands of candidates: gathering their rows (128 bytes each, spread
+    over the whole array) and then comparing them cost ~1 ms, reading each
+    row once in place a fraction of it."""
+    out = np.empty(docs.size, dtype=np.float64)
+    for n in range(docs.size):
+        row = low[docs[n]]
+        same = 0
+        for p in range(mine.size):
+            if row[p] == mine[p]:
+                same += 1
+        out[n] = same / mine.size
+    return out
