@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from dedup.postings import BANDS, WINDOWS
 from dedup.cli import app
+import dedup.index as index_module
 from dedup.index import INDEX_SCHEMA_VERSION, PAGE, TEXT_CP1256, TEXT_ZLIB, Index, StoreError
 from dedup.inputs import Document, InputError, Problem
 from dedup.lsh import candidate_pairs
@@ -51,18 +52,25 @@ def mixed_input(seed: int = 3) -> list[Document | Problem]:
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
-def test_add_with_jobs_writes_the_same_store_and_result_as_serial(tmp_path, jobs):
+def test_add_with_jobs_writes_the_same_store_and_result_as_serial(tmp_path, monkeypatch, jobs):
+    """Also with each transaction of 17 prepared in pieces of 5 (four
+    pieces, the last of 2), joined before they are stored."""
     items = mixed_input()
     results = {}
-    for j in (1, jobs):
-        with Index.open(tmp_path / f"j{j}.db", create=True) as index:
-            seen = []
-            results[j] = index.add(items, batch_size=17, progress=seen.append, jobs=j)
-            assert sum(seen) == sum(isinstance(i, Document) for i in items)
-    assert results[jobs] == results[1]
-    assert results[1].added == 135 and results[1].conflicts == 1
-    assert [p.reason for p in results[1].problems] == ["too_short", "bad_json", "too_short", "no_text", "id_conflict"]
-    assert contents(tmp_path / f"j{jobs}.db") == contents(tmp_path / "j1.db")
+    for chunk in (1000, 5):
+        monkeypatch.setattr(index_module, "PREPARE_CHUNK", chunk)
+        for j in (1, jobs):
+            with Index.open(tmp_path / f"j{j}-{chunk}.db", create=True) as index:
+                seen = []
+                results[j, chunk] = index.add(items, batch_size=17, progress=seen.append, jobs=j)
+                assert sum(seen) == sum(isinstance(i, Document) for i in items)
+                assert all(n == 17 for n in seen[:-1])  # progress by transaction
+    assert all(r == results[1, 1000] for r in results.values())
+    assert results[1, 1000].added == 135 and results[1, 1000].conflicts == 1
+    assert [p.reason for p in results[1, 1000].problems] == ["too_short", "bad_json", "too_short", "no_text", "id_conflict"]
+    expected = contents(tmp_path / "j1-1000.db")
+    for j, chunk in results:
+        assert contents(tmp_path / f"j{j}-{chunk}.db") == expected
 
 
 def test_strict_add_with_jobs_commits_what_serial_commits(tmp_path):

@@ -83,8 +83,14 @@ def index_add(
     paths: Paths,
     replace: Annotated[bool, typer.Option("--replace", help="Replace a document whose id is indexed with another text.")] = False,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Documents per transaction: a killed run loses at most the batch in progress.")
-    ] = 1000,
+        int,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help="Documents per transaction: a killed run loses at most the batch in progress; "
+            "bigger batches write faster. Example: --batch-size 1000.",
+        ),
+    ] = 10_000,
     jobs: Annotated[
         int,
         typer.Option(
