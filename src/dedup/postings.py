@@ -478,7 +478,9 @@ class Postings:
         records = np.empty(keys.size, dtype=_RECORDS[kind])
         records["key"] = keys
         records["doc"] = docs
-        writer = _SegmentWriter(self._con, kind, 0)
+        # a big transaction's segment is big from the start: it gets its
+        # filter now (lookups in it skip the keys it does not hold)
+        writer = _SegmentWriter(self._con, kind, 0, expected=keys.size)
         writer.append(records[np.argsort(records["key"], kind="stable")])
         writer.close()
         self.invalidate()
