@@ -93,10 +93,13 @@ from .verify import intersection_sizes, plausible_estimates
 INDEX_SCHEMA_VERSION = 4  # 2: text in a one-byte Arabic code page or zlib, tagged; three band tables; 3: window band tables; 4: sketches, postings in segments, document numbers never reused
 #: Documents per write transaction: the unit a killed ``index add`` keeps.
 #: Bigger transactions write each page they touch (sketch blocks, B-tree
-#: pages, level-0 segments and the merges they trigger) fewer times: at 100k
-#: documents the writing process spent 29 s of CPU with 1,000 a transaction
-#: and 19 s with 16,000 (README, "Measured").
-BATCH_SIZE = 10_000
+#: pages, level-0 segments and the merges they trigger) fewer times: 10,000
+#: wrote 0.49 GB instead of 1.63 GB for 40k documents and added 1,801-1,871
+#: instead of 1,696 docs/s at a million; but a store built so has a few big
+#: recent segments where 1,000 leaves one, and screening it was slower
+#: (p50 ~2.2 against ~1.6 ms at a million). So 1,000 stays the default and a
+#: bulk load may ask for more (README, "Measured").
+BATCH_SIZE = 1000
 #: Documents normalized and signed at a time (in a worker with jobs): a
 #: transaction's documents are prepared in pieces, so the workers start on a
 #: transaction while it is still being read.
