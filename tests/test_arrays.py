@@ -8,7 +8,7 @@ import pytest
 from dedup.arrays import distinct
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.uint64, np.int32, np.uint32, np.uint8, np.float64])
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64, np.int32, np.uint32, np.uint8, np.bool_])
 @pytest.mark.parametrize("seed", range(6))
 def test_distinct_equals_np_unique(dtype, seed):
     rng = np.random.default_rng(seed)

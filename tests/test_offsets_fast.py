@@ -174,3 +174,19 @@ def test_pair_evidence_same_with_reference_maps(wirecopy_docs):
         assert pair_evidence(a, b) == expected
         ca, cb = containment_reference(ref_maps[0].text, ref_maps[1].text, 5)
         assert expected["containment"] == [round(ca, 6), round(cb, 6)]
+
+
+def test_map_text_equals_the_compiled_batch(seed_texts):
+    """A screened story's candidates are judged and hashed on
+    ``normalize_with_offsets(t).text`` (dedup.index ``_verified``), the
+    stories themselves on the compiled batch (``normalize_encoded``): the
+    two agree on every text, seeds and adversarial ones (composing marks,
+    astral characters, runs of spaces and tatweel)."""
+    from dedup.codepoints import SMALL_BATCH, decode, normalize_encoded
+
+    rng = random.Random(12)
+    texts = list(seed_texts) + [line for t in seed_texts for line in t.splitlines()]
+    texts += [adversarial(rng, rng.randint(0, 160), composing) for composing in (0.0, 0.02, 0.4) for _ in range(1500)]
+    assert sum(map(len, texts)) >= SMALL_BATCH  # the compiled kernels, not the small batch's reference path
+    cps, offsets = normalize_encoded(texts)
+    assert decode(cps, offsets) == [normalize_with_offsets(t).text for t in texts]

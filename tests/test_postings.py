@@ -162,11 +162,12 @@ def test_lookup_kernels_equal_their_references(seed):
         assert crowded.tolist() == ref_crowded.tolist()
         # the probed blocks of a segment held whole, searched in place: the
         # keys of those blocks (gathered) equal to a query key, by brute force
-        which, at = postings_module._match_blocks(keys, blocks, block, query)
         inside = np.concatenate([np.arange(b * block, min((b + 1) * block, keys.size)) for b in blocks.tolist()] + [[]])
         expected = _match_reference(keys[inside.astype(np.int64)], query)
-        assert which.tolist() == expected[0].tolist()
-        assert at.tolist() == inside.astype(np.int64)[expected[1]].tolist()
+        for stored in (keys, keys.astype(np.int32)):  # document band keys, window keys
+            which, at = postings_module._match_blocks(stored, blocks, block, query)
+            assert which.tolist() == expected[0].tolist()
+            assert at.tolist() == inside.astype(np.int64)[expected[1]].tolist()
 
 
 def test_a_lookup_reads_the_snapshot_its_transaction_began_with(tmp_path, tiny_segments):

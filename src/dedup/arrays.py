@@ -15,8 +15,9 @@ import numpy as np
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of ``values`` (flattened), as
-    ``np.unique(values)`` returns them, by sorting alone."""
+    """The sorted distinct values of an integer (or bool) array, flattened,
+    as ``np.unique(values)`` returns them, by sorting alone. Not for floats:
+    NaNs would stay apart, where ``np.unique`` merges them."""
     out = np.sort(values, axis=None)
     if out.size > 1:
         out = out[np.concatenate(([True], out[1:] != out[:-1]))]

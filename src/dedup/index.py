@@ -375,7 +375,7 @@ class _Preparer:
     normalized, signed, band-keyed (documents and windows) and packed there (:func:`_prepare_to_store`)
     so that only compact results come back.
 
-    With jobs, the first batch is prepared here, before the fork: the
+    With jobs, the first piece is prepared here, before the fork: the
     compiled kernels it loads (~0.5 s) are then inherited by every worker
     instead of loaded by each."""
 
@@ -912,8 +912,9 @@ class Index:
             self._con.execute(f"SELECT doc, text FROM docs WHERE doc IN ({','.join('?' * len(rows))})", [r[0] for r in rows])
         )
         # Each candidate is normalized once, with its offsets: the same text
-        # as the batch path (tests/test_offsets_fast.py), and the evidence of a
-        # match needs the offsets (rows are few: the plausible candidates).
+        # as the compiled batch (tests/test_offsets_fast.py), and the evidence
+        # of a match needs the offsets. Rows are few: on the million-story
+        # benchmark every plausible candidate of 1,000 stories was a match.
         originals = [_unpack(blobs[r[0]]) for r in rows]
         maps = [normalize_with_offsets(t) for t in originals]
         texts = [query.tobytes().decode("utf-32-le")] + [m.text for m in maps]

@@ -25,8 +25,9 @@ A lookup of a story's keys reads, in each segment, only the blocks that can
 hold them: every segment's *fence* (the first key of each block) is kept in
 memory, and small segments whole (the smallest up to :data:`CACHE_BYTES`:
 the recent stories', where a re-sent story finds its original). A segment
-of more than :data:`CACHE_POSTINGS` has a Bloom filter, used when it is read
-by block (8 to 16 bits a posting, as a power of two of 64-bit words; 1-2%
+of more than :data:`CACHE_POSTINGS` (a merged one, or a big transaction's)
+has a Bloom filter, tested before its fence whether it is read by block or
+held whole (8 to 16 bits a posting, as a power of two of 64-bit words; 1-2%
 false positives on the synthetic million-story store): most of a story's
 window keys are held by no other document (87% there), and a block read
 there costs ~8 us (the store outgrows SQLite's 2 GB memory map), so keys the
@@ -208,7 +209,9 @@ def _match(keys, query):
 @kernel()
 def _match_blocks(keys, blocks, block, query):
     """:func:`_match` over the records of ``blocks`` (sorted, distinct block
-    numbers of ``block`` records) of ``keys`` only, positions in ``keys``:
+    numbers of ``block`` records, each below the segment's number of blocks,
+    as :func:`_probe` returns them: compiled, nothing is bounds-checked) of
+    ``keys`` only, positions in ``keys``:
     a big segment held whole is searched where its filter and fence point
     (:func:`_probe`) without copying those blocks out first (a story's
     window keys select ~200 blocks, ~50,000 records)."""
