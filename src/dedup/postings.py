@@ -207,30 +207,9 @@ def _match(keys, query):
 
 
 @kernel()
-def _match_blocks(keys, blocks, block, query):
-    """:func:`_match` over the records of ``blocks`` (sorted, distinct block
-    numbers of ``block`` records, each below the segment's number of blocks,
-    as :func:`_probe` returns them: compiled, nothing is bounds-checked) of
-    ``keys`` only, positions in ``keys``:
-    a big segment held whole is searched where its filter and fence point
-    (:func:`_probe`) without copying those blocks out first (a story's
-    window keys select ~200 blocks, ~50,000 records)."""
-    total = 0
-    start = 0
-    for b in blocks:
-        lo = b * block
-        hi = min(lo + block, keys.size)
-        start = _lower_bound(query, keys[lo], start)
-        p = lo
-        q = start
-        while q < query.size and query[q] <= keys[hi - 1]:
-            p = _lower_bound(keys[:hi], query[q], p)
-            while p < hi and keys[p] == query[q]:
-                total += 1
-                p += 1
-            q += 1
-    which = np.empty(total, dtype=np.int64)
-    at = np.empty(total, dtype=np.int64)
+def _walk_blocks(keys, blocks, block, query, which, at):
+    """The number of matches :func:`_match_blocks` finds, each written to
+    ``which`` and ``at`` while they have room (empty: only counted)."""
     n = 0
     start = 0
     for b in blocks:
@@ -242,11 +221,28 @@ def _match_blocks(keys, blocks, block, query):
         while q < query.size and query[q] <= keys[hi - 1]:
             p = _lower_bound(keys[:hi], query[q], p)
             while p < hi and keys[p] == query[q]:
-                which[n] = q
-                at[n] = p
+                if n < which.size:
+                    which[n] = q
+                    at[n] = p
                 n += 1
                 p += 1
             q += 1
+    return n
+
+
+@kernel()
+def _match_blocks(keys, blocks, block, query):
+    """:func:`_match` over the records of ``blocks`` (sorted, distinct block
+    numbers of ``block`` records, each below the segment's number of blocks,
+    as :func:`_probe` returns them: compiled, nothing is bounds-checked) of
+    ``keys`` only, positions in ``keys``: a big segment held whole is
+    searched where its filter and fence point without copying those blocks
+    out first (a story's window keys select ~200 blocks, ~50,000 records)."""
+    none = np.empty(0, dtype=np.int64)
+    total = _walk_blocks(keys, blocks, block, query, none, none)
+    which = np.empty(total, dtype=np.int64)
+    at = np.empty(total, dtype=np.int64)
+    _walk_blocks(keys, blocks, block, query, which, at)
     return which, at
 
 
