@@ -182,28 +182,11 @@ def _match(keys, query):
     """``(query index, position in keys)`` of every key of sorted ``keys``
     equal to a key of ``query`` (sorted, distinct), in key order. One kernel
     call instead of the ~10 numpy calls of a searchsorted formulation: a
-    lookup visits ~10 segments, and their per-call costs were most of it."""
-    total = 0
-    lo = 0
-    for q in range(query.size):
-        lo = _lower_bound(keys, query[q], lo)
-        hi = lo
-        while hi < keys.size and keys[hi] == query[q]:
-            hi += 1
-        total += hi - lo
-        lo = hi
-    which = np.empty(total, dtype=np.int64)
-    at = np.empty(total, dtype=np.int64)
-    n = 0
-    lo = 0
-    for q in range(query.size):
-        lo = _lower_bound(keys, query[q], lo)
-        while lo < keys.size and keys[lo] == query[q]:
-            which[n] = q
-            at[n] = lo
-            n += 1
-            lo += 1
-    return which, at
+    lookup visits ~10 segments, and their per-call costs were most of it.
+    The walk of :func:`_match_blocks` over ``keys`` as one block."""
+    if keys.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return _match_blocks(keys, np.zeros(1, dtype=np.int64), keys.size, query)
 
 
 @kernel()
