@@ -124,7 +124,7 @@ ABLATION = [
      dict(templates=False, containment_windows=0, split_chains=False)),
     ("+ containment candidates from word windows", dict(templates=False, split_chains=False)),
     ("+ template test", dict(split_chains=False)),
-    ("+ chains cut at hubs (the defaults)", dict()),
+    ("the defaults (+ chains cut at hubs, template pairs kept apart, rewordings not conflicts)", dict()),
     ("defaults, partial pairs counted as duplicates", dict(partial_is_duplicate=True)),
     ("defaults without the template test", dict(templates=False)),
 ]

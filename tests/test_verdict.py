@@ -128,7 +128,7 @@ def test_verdicts_beat_the_best_single_threshold_on_natural_dev():
 def test_scan_clusters_on_natural_dev_at_defaults():
     """The whole scan (verdicts, hub split, template pairs kept apart) on the
     labeled pairs: a pair is predicted a copy when both documents share a
-    cluster. Measured 0.926 precision, 0.861 recall (README "Verdicts")."""
+    cluster. Measured 0.928 precision, 0.891 recall (README "Verdicts")."""
     need(NATURAL / "pairs.jsonl")
     import orjson
 
@@ -146,4 +146,44 @@ def test_scan_clusters_on_natural_dev_at_defaults():
         want = p["label"] == "COPY"
         tp, fp, fn = tp + (got and want), fp + (got and not want), fn + (want and not got)
     assert tp / (tp + fp) >= 0.92, (tp, fp, fn)
-    assert 2 * tp / (2 * tp + fp + fn) >= 0.885, (tp, fp, fn)
+    assert 2 * tp / (2 * tp + fp + fn) >= 0.905, (tp, fp, fn)
+
+
+# Slots the template test must not read as conflicting facts: each case is
+# checked with the recurring-word rule off, against a control slot of the same
+# shape that is a conflict, so the test fails if the rule is removed.
+NO_RECURRING = VerdictConfig(recurring=False)
+LEAD = "أعلنت وزارة الداخلية في بيان اليوم أن دورياتها ضبطت"
+TAIL = "في منطقة حدودية وأحالت المتهمين إلى جهات التحقيق المختصة لاستكمال الإجراءات النظامية بحقهم"
+
+
+def _conflicts(a: str, b: str) -> tuple[tuple[str, str], ...]:
+    from dedup.verdict import align
+
+    return align(normalize(a), normalize(b), NO_RECURRING).conflicts
+
+
+@pytest.mark.parametrize(
+    "rewording, control",
+    [
+        # a figure in digits and the same figure spelled out
+        (("43.8 كيلوغراما", "ثلاثة وأربعين فاصلة ثمانية كيلوغراما"), ("43.8 كيلوغراما", "شحنة مخدرات كيلوغراما")),
+        # the same word inflected, with the article
+        (("نظاما صاروخيا", "الصاروخ أطلقته"), ("نظاما صاروخيا", "المدفع أطلقته")),
+        # a function word where the other text has a content word
+        (("عصابة شهداء", "عصابة خلال"), ("عصابة شهداء", "عصابة جرحى")),
+    ],
+)
+def test_reworded_slots_are_not_conflicts(rewording, control):
+    x, y = rewording
+    assert _conflicts(f"{LEAD} {x} {TAIL}", f"{LEAD} {y} {TAIL}") == ()
+    x, y = control
+    assert _conflicts(f"{LEAD} {x} {TAIL}", f"{LEAD} {y} {TAIL}") != ()
+
+
+def test_stem():
+    from dedup.verdict import stem
+
+    assert stem(normalize("صاروخيًا")) == stem(normalize("الصاروخ")) == "صاروخ"
+    assert stem(normalize("والمملكة")) == stem(normalize("المملكة"))
+    assert stem(normalize("المغرب")) != stem(normalize("المصري"))  # Morocco is not Egyptian

@@ -25,8 +25,10 @@ containment) from a template report about another occasion (high Jaccard and
 containment). Containment recovers the truncations and updates; the template
 test rejects pairs whose shared wording is interrupted by conflicting slots:
 aligned words replaced by words that occur nowhere in the other text and are
-not spelling variants of them. Copies rarely do that (they add or cut whole
-sentences, or re-spell); templates do it in every sentence.
+not rewordings of them (spelling variants, the same stem inflected, a figure
+in digits against the same in words, a function word). Copies rarely do that
+(they add or cut whole sentences, or re-spell); templates do it in every
+sentence.
 """
 
 from __future__ import annotations
@@ -48,12 +50,60 @@ TIME_WORDS = frozenset(
     "السبت الاحد الاثنين الثلاثاء الاربعاء الخميس الجمعه اليوم امس غدا الليله البارحه صباح مساء ظهر فجر".split()
 )
 _CLITICS = ("وب", "ول", "و", "ف", "ب", "ل")
+#: Function words (normalized): prepositions, particles, pronouns and
+#: demonstratives. A rewording swaps them for content words and back; they
+#: never state a fact, so a slot with only these on one side is no conflict.
+FUNCTION_WORDS = frozenset(
+    "في من الي علي عن مع خلال بعد قبل عند حول ضد دون بين منذ حتي لدي امام ان انه انها انهم لان كما قد لقد ثم او "
+    "ام بل لكن الا اذا لو لم لن لا ما الذي التي الذين هذا هذه ذلك تلك هناك هنا هو هي هم كان كانت تم ايضا كل "
+    "بعض غير اي".split()
+)
+#: Light-stemming affixes (Larkey's light10, on normalized text, plus the
+#: accusative alef, which unvocalized text writes as a letter).
+_PREFIXES = ("بال", "كال", "فال", "ال", "لل")
+_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي", "ا")
 
 
-def _is_time_word(word: str) -> bool:
-    if word in TIME_WORDS:
-        return True
-    return any(word.startswith(c) and word[len(c) :] in TIME_WORDS for c in _CLITICS)
+def _normalized_number_words() -> frozenset[str]:
+    from pyarabic.number_const import NUMBER_WORDS as words
+
+    from .normalize import normalize
+
+    return frozenset(normalize(w) for w in words) | {"فاصله"}  # "point", of a decimal
+
+
+#: Arabic number words (pyarabic's list), normalized like the texts: wire
+#: copy writes a figure in digits where a paper spells it out, or back.
+NUMBER_WORDS = _normalized_number_words()
+
+
+def _in(words: frozenset[str], word: str) -> bool:
+    """``word``, or ``word`` after a leading conjunction or preposition, is one of ``words``."""
+    return word in words or any(word.startswith(c) and word[len(c) :] in words for c in _CLITICS)
+
+
+def stem(word: str) -> str:
+    """A light stem of a normalized word: the same word with its article,
+    conjunction or inflection keeps it (صاروخيا, الصاروخ -> صاروخ), so a
+    reworded phrase is not read as another fact."""
+    if word.startswith("و") and len(word) > 3:
+        word = word[1:]
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            word = word[len(prefix) :]
+            break
+    stripped = True
+    while stripped:
+        stripped = False
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word, stripped = word[: -len(suffix)], True
+                break
+    return word
+
+
+def _stems(words: list[str]) -> set[str]:
+    return {s for s in map(stem, words) if len(s) >= 3}
 
 
 @dataclass(frozen=True)
@@ -129,7 +179,9 @@ class Alignment:
 def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Alignment:
     """Align the word sequences (rapidfuzz Levenshtein opcodes) and collect
     the conflicting slots: short replaced spans whose words occur nowhere in
-    the other text and that are not spelling variants of each other."""
+    the other text and that are not the same words reworded: not spelling
+    variants, no shared light stem (:func:`stem`), not one figure in digits
+    and in words, not a function word against a content word."""
     from rapidfuzz import fuzz
     from rapidfuzz.distance import Levenshtein
 
@@ -154,14 +206,19 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
         if any(w in vocab_b for w in sa) or any(w in vocab_a for w in sb):
             continue
         ja, jb = " ".join(sa), " ".join(sb)
-        if fuzz.ratio(ja, jb) >= cfg.variant_ratio:
+        if fuzz.ratio(ja, jb) >= cfg.variant_ratio or _stems(sa) & _stems(sb):
             continue
-        numeric = bool(_DIGITS.search(ja)) and bool(_DIGITS.search(jb))
+        digits_a, digits_b = bool(_DIGITS.search(ja)), bool(_DIGITS.search(jb))
+        if digits_a != digits_b and any(_in(NUMBER_WORDS, w) for w in (sb if digits_a else sa)):
+            continue  # one figure, in digits here and in words there
+        numeric = digits_a and digits_b
         if not numeric:
             if not any(len(w) >= 3 for w in sa + sb):
                 continue  # particles and one-letter clitics, not facts
-            if all(_is_time_word(w) for w in sa + sb):
-                continue
+            if all(_in(TIME_WORDS, w) for w in sa + sb):
+                continue  # a re-sent copy's new day
+            if all(_in(FUNCTION_WORDS, w) for w in sa) or all(_in(FUNCTION_WORDS, w) for w in sb):
+                continue  # a reworded phrase: no fact on one side
             if cfg.recurring and not (any(count_a[w] > 1 for w in sa) or any(count_b[w] > 1 for w in sb)):
                 continue
         if (ja, jb) not in seen:
