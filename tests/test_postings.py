@@ -37,11 +37,24 @@ def write(con: sqlite3.Connection, postings: Postings, step) -> None:
     con.execute("COMMIT")
 
 
+def leveled(con: sqlite3.Connection, kind: int) -> bool:
+    """The layout :meth:`Postings.settle` restores: one segment a level
+    above 0, each within its level's capacity, no level above the last."""
+    caps = postings_module.CAPACITY
+    rows = con.execute("SELECT level, count(*), sum(size) FROM segments WHERE kind = ? GROUP BY level", (kind,)).fetchall()
+    return all(
+        level == 0 or (count == 1 and level <= len(caps) and (level == len(caps) or size <= caps[level]))
+        for level, count, size in rows
+    )
+
+
+@pytest.mark.parametrize("bulk", [False, True])
 @pytest.mark.parametrize("cache_bytes", [0, 3000])
 @pytest.mark.parametrize("kind", [BANDS, WINDOWS])
-def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, monkeypatch, kind, cache_bytes):
+def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, monkeypatch, kind, cache_bytes, bulk):
     """With ``cache_bytes`` 3000, a reader holds some of the bigger segments
-    whole and reads the others by block (the budget the smallest first)."""
+    whole and reads the others by block (the budget the smallest first).
+    With ``bulk``, writes merge size-tiered and are settled every 25 steps."""
     monkeypatch.setattr(postings_module, "CACHE_BYTES", cache_bytes)
     rng = random.Random(kind)
     con, postings = store()
@@ -52,6 +65,7 @@ def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, m
     hot = [rng.randrange(-(2**31), 2**31) for _ in range(4)]
     doc = 0
     levels: set[int] = set()
+    tiered = False
     shortcuts = 0
     held_whole: set[int] = set()
     read_by_block: set[int] = set()
@@ -65,7 +79,14 @@ def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, m
                 keys.append(key)
                 docs.append(doc)
                 truth[key].add(doc)
-        write(con, postings, lambda: postings.add(kind, np.array(keys, np.int64), np.array(docs, np.int64)))
+        write(con, postings, lambda: postings.add(kind, np.array(keys, np.int64), np.array(docs, np.int64), bulk))
+        if not bulk:
+            assert leveled(con, kind)
+        else:
+            tiered |= not leveled(con, kind)  # several segments on a level
+            if step % 25 == 24:
+                write(con, postings, lambda: postings.settle(kind))
+                assert leveled(con, kind) and not postings.unsettled()
         if step % 7 == 3:
             gone = rng.sample(range(1, doc + 1), 5)
             removed.update(gone)
@@ -93,7 +114,8 @@ def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, m
         held_whole |= {s.id for s in reader._segments.values() if s.cached and s.size > postings_module.CACHE_POSTINGS}
         read_by_block |= {s.id for s in reader._segments.values() if not s.cached}
         con.execute("COMMIT")
-    assert levels == {0, 1, 2, 3}  # every level was reached
+    assert levels >= {0, 1, 2, 3}  # every level was reached
+    assert tiered == bulk
     assert read_by_block and bool(held_whole) == bool(cache_bytes)
     assert shortcuts > 0  # hot keys were found crowded by their blocks alone
     con.execute("BEGIN")

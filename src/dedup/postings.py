@@ -18,6 +18,21 @@ merge):
 - level ``i`` >= 1: one segment; when it holds more than ``CAPACITY[i]``
   postings it is merged into level ``i + 1``'s (the last level has no cap).
 
+That rewrites a posting ~10 times by a million stories, and merging was
+half of the writer's time. So the transactions of one bulk add
+(:meth:`Postings.add` with ``bulk``) merge size-tiered instead: a level
+above 0 collects :data:`FANIN` segments, then merges them into one of the
+next level, which writes a posting once a level (~4-5 times by a million).
+But every segment too big for a reader to hold is a set of block reads for
+every story screened: screening a million stories stored tiered was
+~1.1-1.6 ms a story slower. So when the add ends, :meth:`Postings.settle`
+brings the levels back to one segment each (one more rewrite, at most),
+and readers see the leveled layout again, but for one thing: the loaded
+stories are all in big segments, none in a small one held whole, so a
+copy of a story loaded last is slower to find than after a leveled add.
+Hence bulk adds are for loading archives, not the default
+(``benchmarks/results/bench_index.md``).
+
 Merges run in the write transaction that triggers them, so a killed process
 leaves the segments as they were (SQLite rolls the transaction back).
 
@@ -69,7 +84,10 @@ CACHE_POSTINGS = 1 << 20
 #: re-edited wire story finds its original: held in memory, its ~200 window
 #: keys cost no block reads (~2 ms at a million stories).
 CACHE_BYTES = 256 << 20
-#: Postings a merge handles at a time (a range of keys of the inputs).
+#: Segments a level collects during a bulk add before they are merged into
+#: one of the next level (size-tiered).
+FANIN = 4
+#: Postings a merge handles at a time (a range of keys of all its inputs).
 MERGE_CHUNK = 1 << 21
 #: Bloom filter bits a posting (segments of more than CACHE_POSTINGS), in 64-bit words of
 #: which each key sets :data:`_BLOOM_K` bits of one.
@@ -452,9 +470,10 @@ class Postings:
         self._con.executemany("INSERT OR IGNORE INTO removed (doc) VALUES (?)", [(d,) for d in docs])
         self.invalidate()
 
-    def add(self, kind: int, keys: np.ndarray, docs: np.ndarray) -> None:
+    def add(self, kind: int, keys: np.ndarray, docs: np.ndarray, bulk: bool = False) -> None:
         """Store postings ``(keys[i], docs[i])`` (any order) as a new level-0
-        segment, then merge what is due."""
+        segment, then merge what is due: leveled, or size-tiered with
+        ``bulk`` (then :meth:`settle` when the bulk add ends)."""
         if not keys.size:
             return
         records = np.empty(keys.size, dtype=_RECORDS[kind])
@@ -467,29 +486,77 @@ class Postings:
         writer.close()
         self.invalidate()
         self.refresh()
-        self._maintain(kind)
+        self._maintain(kind, bulk)
 
-    def _maintain(self, kind: int) -> None:
-        level0 = [s for s in self._of(kind) if s.level == 0]
+    def _at(self, kind: int, level: int) -> list[_Segment]:
+        return [s for s in self._of(kind) if s.level == level]
+
+    def _maintain(self, kind: int, bulk: bool) -> None:
+        level0 = self._at(kind, 0)
         if len(level0) >= LEVEL0_SEGMENTS:
             if sum(s.size for s in level0) >= CAPACITY[0]:
-                self._merge(level0 + [s for s in self._of(kind) if s.level == 1], 1)
+                self._merge(level0 + ([] if bulk else self._at(kind, 1)), 1)
             else:
                 self._merge(level0, 0)
+        if bulk:
+            level = 1
+            while level <= max(s.level for s in self._of(kind)):
+                at = self._at(kind, level)
+                if len(at) >= FANIN:
+                    self._merge(at, level + 1)
+                level += 1
+            return
         for level in range(1, len(CAPACITY)):
-            at = [s for s in self._of(kind) if s.level == level]
-            if at and at[0].size > CAPACITY[level]:
-                self._merge(at + [s for s in self._of(kind) if s.level == level + 1], level + 1)
+            at = self._at(kind, level)
+            if sum(s.size for s in at) > CAPACITY[level]:
+                self._merge(at + self._at(kind, level + 1), level + 1)
+
+    def settle(self, kind: int) -> None:
+        """Back to one segment a level above level 0, each within its
+        level's capacity (what :meth:`add` keeps without ``bulk``): every
+        such segment goes to the first level whose capacity holds it, merged
+        with what is there; a level that would overflow goes up whole into
+        the next."""
+        for group, level in self._unsettled(kind):
+            if len(group) > 1:
+                self._merge(group, level)
+            else:
+                self._con.execute("UPDATE segments SET level = ? WHERE id = ?", (level, group[0].id))
+                self.invalidate()
+                self.refresh()
+
+    def unsettled(self) -> bool:
+        """Whether a bulk add left segments for :meth:`settle`."""
+        return any(self._unsettled(kind) for kind in _RECORDS)
+
+    def _unsettled(self, kind: int) -> list[tuple[list[_Segment], int]]:
+        """What :meth:`settle` does: ``(segments, level)``, each group to
+        become one segment at that level (empty: leveled already)."""
+        top = len(CAPACITY)  # the last level, without a cap
+        above = [s for s in self._of(kind) if s.level >= 1]
+        home = {s.id: next((i for i in range(1, top) if s.size <= CAPACITY[i]), top) for s in above}
+        plan: list[tuple[list[_Segment], int]] = []
+        carry: list[_Segment] = []
+        for level in range(1, top + 1):
+            group = carry + [s for s in above if home[s.id] == level]
+            carry = []
+            if level < top and sum(s.size for s in group) > CAPACITY[level]:
+                carry = group
+            elif len(group) > 1 or (group and group[0].level != level):
+                plan.append((group, level))
+        return plan
 
     def _merge(self, inputs: list[_Segment], level: int) -> None:
         """Replace ``inputs`` by one segment at ``level``: a range of keys at
         a time (bounded memory), removed documents' postings left out."""
         kind = inputs[0].kind
         largest = max(inputs, key=lambda s: s.size)
-        step = max(1, MERGE_CHUNK // largest.block)
+        total = sum(s.size for s in inputs)
+        # ranges cut at the largest input's blocks, ~MERGE_CHUNK postings of all inputs each
+        step = max(1, MERGE_CHUNK * largest.size // (total * largest.block))
         bounds = [int(k) for k in largest.fence[step::step]]
         ranges = zip([None, *bounds], [*bounds, None])
-        writer = _SegmentWriter(self._con, kind, level, expected=sum(s.size for s in inputs))
+        writer = _SegmentWriter(self._con, kind, level, expected=total)
         for lo, hi in ranges:
             parts = []
             for segment in inputs:
