@@ -1,6 +1,6 @@
 """Load and latency of the persistent index: add throughput and screen latency.
 
-    python benchmarks/bench_index.py 10000 100000 [1000000] [--rounds 3] [--queries 1000] [--jobs 1 2]
+    python benchmarks/bench_index.py 10000 100000 [1000000] [--rounds 3] [--queries 1000] [--jobs 1 2] [--bulk]
 
 For each size N: a synthetic news corpus of N + Q documents
 (``benchmarks/_corpus.py``, cached as JSONL under --workdir, never in the
@@ -61,7 +61,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_add(db: str, jsonl: str, jobs: int = 1) -> dict:
+def run_add(db: str, jsonl: str, jobs: int = 1, bulk: bool = False) -> dict:
     from dedup.index import Index
     from dedup.inputs import read_documents
 
@@ -70,7 +70,7 @@ def run_add(db: str, jsonl: str, jobs: int = 1) -> dict:
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_SELF)
     with Index.open(db, create=True) as index:
-        result = index.add(read_documents([jsonl]), jobs=jobs)
+        result = index.add(read_documents([jsonl]), jobs=jobs, bulk=bulk)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     size = Path(db).stat().st_size
@@ -142,6 +142,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1], help="add once with each (Index.add jobs)")
+    parser.add_argument("--bulk", action="store_true", help="add as a bulk load (Index.add bulk, `index add --bulk`)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/dedup-bench-index"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -153,7 +154,7 @@ def main() -> None:
             db = args.workdir / f"index-{n}.db"
             if r == 0 or n <= args.add_rounds_max_size:
                 for j in args.jobs:
-                    adds[n, j].append(phase("add", db, files[n][0], str(j)))
+                    adds[n, j].append(phase("add", db, files[n][0], str(j), *(["bulk"] if args.bulk else [])))
                     print(f"round {r + 1} N={n:,} add jobs={j}: {json.dumps(adds[n, j][-1])}", file=sys.stderr)
             screens[n].append(phase("screen", db, files[n][1]))
             print(f"round {r + 1} N={n:,} screen: {json.dumps(screens[n][-1])}", file=sys.stderr)
@@ -178,7 +179,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["_add"]:
-        print(json.dumps(run_add(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
+        print(json.dumps(run_add(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:6] == ["bulk"])))
     elif sys.argv[1:2] == ["_screen"]:
         print(json.dumps(run_screen(sys.argv[2], sys.argv[3])))
     else:

@@ -83,13 +83,15 @@ def test_strict_add_with_jobs_commits_what_serial_commits(tmp_path):
     assert contents(tmp_path / "s2.db") == contents(tmp_path / "s1.db")
 
 
-def test_postings_move_through_the_levels_without_losing_candidates(tmp_path, tiny_segments):
+@pytest.mark.parametrize("bulk", [False, True])
+def test_postings_move_through_the_levels_without_losing_candidates(tmp_path, tiny_segments, bulk):
     documents = with_copies(11, 120)
     with Index.open(tmp_path / "m.db", create=True) as index:
-        index.add(documents, batch_size=25)
+        index.add(documents, batch_size=10, bulk=bulk)
         con = index._con
-        # merged at least twice over (level 0 -> 1 -> 2)
+        # merged at least twice over (level 0 -> 1 -> 2), and leveled after a bulk add too
         assert con.execute("SELECT max(level) FROM segments").fetchone()[0] >= 2
+        assert not con.execute("SELECT level FROM segments WHERE level > 0 GROUP BY kind, level HAVING count(*) > 1").fetchall()
         assert band_row_count(index) == len(documents) * index.config.bands_rows[0]
         batch = index._prepare(documents)
         expected = {
@@ -112,13 +114,17 @@ def test_postings_move_through_the_levels_without_losing_candidates(tmp_path, ti
         assert postings(index, WINDOWS) == [p for p in expected_windows if p[1] not in gone]
         for doc in picked:
             assert doc.id not in {m.id for m in index.screen(Document("q", doc.text, "q")).matches}
-        # merges after the removal leave the removed documents' postings out
+        # merges after the removal leave the removed documents' postings out:
+        # add until every segment that held them has been merged away
         last = con.execute("SELECT max(id) FROM segments").fetchone()[0]
-        index.add(with_copies(12, 60), batch_size=25)
-        newer = [s for s in index._postings._of(BANDS) if s.id > last and s.level > 0]
-        assert newer
-        for segment in newer:
-            assert not gone & set(index._postings._read_range(segment, 0, segment.fence.size - 1)[1].tolist())
+        more = 0
+        while con.execute("SELECT count(*) FROM segments WHERE id <= ?", (last,)).fetchone()[0]:
+            more += 1
+            assert more < 50, "the old segments are never merged"
+            index.add([Document(f"m{more}-{d.id}", d.text, d.origin) for d in with_copies(12 + more, 60)], batch_size=10, bulk=bulk)
+        for kind in (BANDS, WINDOWS):
+            for segment in index._postings._of(kind):
+                assert not gone & set(index._postings._read_range(segment, 0, segment.fence.size - 1)[1].tolist())
 
 
 def test_the_code_page_of_stored_texts_is_pinned():
@@ -166,3 +172,21 @@ def test_cli_index_add_with_jobs_matches_serial(tmp_path):
         summaries.append(orjson.loads(result.stdout))
     assert summaries[0] == summaries[1] and summaries[0]["added"] == 90
     assert contents(tmp_path / "c2.db") == contents(tmp_path / "c1.db")
+
+
+def test_cli_bulk_add_stores_the_same_and_ends_leveled(tmp_path, tiny_segments):
+    """--bulk changes how postings are merged, not what is stored or found."""
+    jsonl = tmp_path / "in.jsonl"
+    with jsonl.open("wb") as fh:
+        for doc in with_copies(5, 60):
+            fh.write(orjson.dumps({"id": doc.id, "text": doc.text}) + b"\n")
+    summaries = []
+    for name, extra in (("plain", []), ("bulk", ["--bulk"])):
+        result = runner.invoke(app, ["index", "add", "--db", str(tmp_path / f"{name}.db"), str(jsonl), "--batch-size", "5", "-q", *extra])
+        assert result.exit_code == 0, result.output
+        summaries.append(orjson.loads(result.stdout))
+    assert summaries[0] == summaries[1] and summaries[0]["added"] == 90
+    assert contents(tmp_path / "bulk.db") == contents(tmp_path / "plain.db")
+    with Index.open(tmp_path / "bulk.db", readonly=True) as index, index._read():
+        assert index._con.execute("SELECT max(level) FROM segments").fetchone()[0] >= 2
+        assert not index._postings.unsettled()

@@ -101,6 +101,15 @@ def index_add(
             "Example: -j 2.",
         ),
     ] = 1,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="Loading an archive: merge the index's postings with about half the rewrites while adding "
+            "(1.2-1.45x faster at a million stories), and compact them when done. Until new stories arrive, a copy "
+            "of a loaded story then costs a few ms more to screen. Example: --bulk -j 2 --batch-size 10000.",
+        ),
+    ] = False,
     threshold: Threshold = None,
     shingle_size: ShingleSize = None,
     shingle_kind: ShingleKind = None,
@@ -124,7 +133,7 @@ def index_add(
 
         dedup index add --db desk.db archive/ wire-2024.jsonl
 
-        dedup index add --db desk.db -j 2 archive-2010-2024.jsonl
+        dedup index add --db desk.db -j 2 --bulk archive-2010-2024.jsonl
 
         cat today.jsonl | dedup index add --db desk.db - --text-field body
     """
@@ -138,7 +147,13 @@ def index_add(
             items = read_documents(paths, JsonlFields(id_field, text_field))
             with Progress("indexed", quiet) as progress:
                 result = index.add(
-                    items, replace=replace, strict=strict, batch_size=batch_size, progress=progress.update, jobs=jobs
+                    items,
+                    replace=replace,
+                    strict=strict,
+                    batch_size=batch_size,
+                    progress=progress.update,
+                    jobs=jobs,
+                    bulk=bulk,
                 )
             total = len(index)
     except (InputError, ValueError) as err:

@@ -614,9 +614,13 @@ class Index:
         con.execute("DELETE FROM docs WHERE doc = ?", (doc,))
         self._postings.remove([doc])
 
-    def _store(self, batch: _Prepared, replace: bool, result: AddResult, only: list[int] | None = None) -> None:
+    def _store(
+        self, batch: _Prepared, replace: bool, result: AddResult, only: list[int] | None = None, bulk: bool = False
+    ) -> None:
         """Write the documents of ``batch`` (those numbered in ``only``, or
-        all) in one transaction; count what happened in ``result``."""
+        all) in one transaction; count what happened in ``result``.
+        ``bulk``: one of the transactions of a bulk :meth:`add` (postings
+        merged size-tiered until :meth:`_settle_postings`)."""
         rows = range(len(batch.documents)) if only is None else only
         sizes = batch.counts.tolist()
         signatures = np.ascontiguousarray(batch.signatures, dtype="<u4")
@@ -678,9 +682,9 @@ class Index:
             )
             if stored:
                 numbers = np.array([r[0] for r in docs_rows], dtype=np.int64)
-                self._postings.add(BANDS, batch.keys[stored].ravel(), np.repeat(numbers, self._bands))
+                self._postings.add(BANDS, batch.keys[stored].ravel(), np.repeat(numbers, self._bands), bulk)
                 windows = self._window_rows(batch, stored, numbers)
-                self._postings.add(WINDOWS, windows >> 32, windows & 0xFFFFFFFF)
+                self._postings.add(WINDOWS, windows >> 32, windows & 0xFFFFFFFF, bulk)
 
     @staticmethod
     def _window_rows(batch: _Prepared, stored: list[int], numbers: np.ndarray) -> np.ndarray:
@@ -703,6 +707,7 @@ class Index:
         batch_size: int = BATCH_SIZE,
         progress: Callable[[int], None] | None = None,
         jobs: int = 1,
+        bulk: bool = False,
     ) -> AddResult:
         """Add documents, ``batch_size`` per transaction.
 
@@ -716,7 +721,45 @@ class Index:
         reads the input and writes; batches are written in input order, so
         the store, the result and what a killed run keeps do not depend on
         ``jobs``.
+
+        ``bulk`` (a load of an archive): the postings of these transactions
+        are merged size-tiered, about half the rewrites, and leveled again
+        when the add ends (:meth:`dedup.postings.Postings.settle`). The
+        settled store keeps no recent stories in segments a reader holds
+        whole, so until new ones arrive a copy of a loaded story costs a few
+        ms more to screen (README "Add").
         """
+        if not bulk:
+            return self._add(items, replace, strict, batch_size, progress, jobs, bulk)
+        try:
+            result = self._add(items, replace, strict, batch_size, progress, jobs, bulk)
+        except InputError:  # --strict: what was committed is settled too
+            self._settle_postings()
+            raise
+        # (not after an interrupt: a store left tiered is right, only slower to screen)
+        self._settle_postings()
+        return result
+
+    def _settle_postings(self) -> None:
+        """What a bulk add merged size-tiered, back to one segment a level
+        (:meth:`dedup.postings.Postings.settle`), in a transaction of its own."""
+        with self._read():
+            due = self._postings.unsettled()
+        if due:
+            with self._write():
+                for kind in (BANDS, WINDOWS):
+                    self._postings.settle(kind)
+
+    def _add(
+        self,
+        items: Iterable[Document | Problem],
+        replace: bool,
+        strict: bool,
+        batch_size: int,
+        progress: Callable[[int], None] | None,
+        jobs: int,
+        bulk: bool,
+    ) -> AddResult:
         result = AddResult()
         chunk_size = min(PREPARE_CHUNK, batch_size)
         with _Preparer(self, jobs) as preparer:
@@ -737,7 +780,7 @@ class Index:
                         continue
                     batches -= 1
                     batch = _Prepared.joined([preparer.get(documents, handle) for documents, handle in entry])
-                    self._add_batch(batch, replace, strict, result, progress)
+                    self._add_batch(batch, replace, strict, result, progress, bulk)
                 while pending and isinstance(pending[0], Problem) and not batches:
                     result.problems.append(pending.popleft())
 
@@ -782,9 +825,10 @@ class Index:
         strict: bool,
         result: AddResult,
         progress: Callable[[int], None] | None,
+        bulk: bool,
     ) -> None:
         before = len(result.problems)
-        self._store(batch, replace, result)
+        self._store(batch, replace, result, bulk=bulk)
         if strict and len(result.problems) > before:
             raise InputError(f"{result.problems[before].message} (--strict)")
         if progress:
