@@ -190,3 +190,21 @@ def test_cli_bulk_add_stores_the_same_and_ends_leveled(tmp_path, tiny_segments):
     with Index.open(tmp_path / "bulk.db", readonly=True) as index, index._read():
         assert index._con.execute("SELECT max(level) FROM segments").fetchone()[0] >= 2
         assert not index._postings.unsettled()
+
+
+def test_a_bulk_add_that_failed_is_settled_by_the_next_add(tmp_path, tiny_segments):
+    documents = with_copies(11, 120)
+
+    def failing():
+        yield from documents[:150]
+        raise RuntimeError("the input went away")
+
+    with Index.open(tmp_path / "f.db", create=True) as index:
+        with pytest.raises(RuntimeError):
+            index.add(failing(), batch_size=5, bulk=True)
+        with index._read():
+            assert index._postings.unsettled()  # left tiered, committed batches kept
+        index.add(documents[150:])  # a plain add settles it
+        with index._read():
+            assert not index._postings.unsettled()
+        assert len(index) == len(documents)

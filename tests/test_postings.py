@@ -217,3 +217,32 @@ def test_a_lookup_reads_the_snapshot_its_transaction_began_with(tmp_path, tiny_s
     which, docs, _ = reader.lookup(BANDS, keys)
     assert np.array_equal(np.sort(docs), np.sort(keys % 1000))
     reader_con.execute("COMMIT")
+
+
+def test_settle_moves_a_lone_segment_down_and_the_writer_sees_it(tiny_segments):
+    """A tiered merge whose inputs lost postings to removals can be small
+    enough for a lower level: settle relabels it (no rewrite), and the same
+    Postings then finds the layout leveled and keeps it so."""
+    con, postings = store()
+    rng = np.random.default_rng(3)
+    doc = 0
+    for _ in range(postings_module.FANIN * postings_module.LEVEL0_SEGMENTS):  # FANIN level-1 segments
+        docs = np.arange(doc + 1, doc + 31)
+        doc += 30
+        keys = rng.integers(-(2**31), 2**31, size=(30, 5))
+        write(con, postings, lambda: postings.add(WINDOWS, keys.ravel(), np.repeat(docs, 5), True))
+        if doc == 30 * postings_module.LEVEL0_SEGMENTS * postings_module.FANIN - 30:
+            write(con, postings, lambda: postings.remove(list(range(1, doc - 60))))  # most documents go
+    levels = dict(con.execute("SELECT level, count(*) FROM segments WHERE kind = ? GROUP BY level", (WINDOWS,)))
+    assert levels == {2: 1}  # the four level-1 segments merged, the removed postings left out
+    (size,) = con.execute("SELECT size FROM segments").fetchone()
+    assert size <= postings_module.CAPACITY[1]  # it belongs on level 1
+    write(con, postings, lambda: postings.settle(WINDOWS))
+    assert con.execute("SELECT level FROM segments").fetchall() == [(1,)]
+    assert leveled(con, WINDOWS) and not postings.unsettled()
+    for _ in range(2 * postings_module.LEVEL0_SEGMENTS):  # plain adds keep it leveled
+        docs = np.arange(doc + 1, doc + 31)
+        doc += 30
+        keys = rng.integers(-(2**31), 2**31, size=(30, 5))
+        write(con, postings, lambda: postings.add(WINDOWS, keys.ravel(), np.repeat(docs, 5)))
+        assert leveled(con, WINDOWS)

@@ -187,3 +187,19 @@ def test_stem():
     assert stem(normalize("صاروخيًا")) == stem(normalize("الصاروخ")) == "صاروخ"
     assert stem(normalize("والمملكة")) == stem(normalize("المملكة"))
     assert stem(normalize("المغرب")) != stem(normalize("المصري"))  # Morocco is not Egyptian
+
+
+@pytest.mark.parametrize(
+    "x, y",
+    [
+        ("ثلاثة متهمين", "عشرين متهما"),  # the same noun inflected beside another figure
+        ("5 متهمين", "ثلاثة متهمين"),  # digits and a number word of another value
+        ("عصابة علي", "عصابة محمد"),  # علي is a name as well as a preposition
+    ],
+)
+def test_figures_and_names_beside_rewordings_still_conflict(x, y):
+    assert _conflicts(f"{LEAD} {x} {TAIL}", f"{LEAD} {y} {TAIL}") != ()
+
+
+def test_the_same_figure_in_digits_and_words_is_no_conflict():
+    assert _conflicts(f"{LEAD} 3 متهمين {TAIL}", f"{LEAD} ثلاثة متهمين {TAIL}") == ()

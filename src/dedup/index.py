@@ -729,14 +729,14 @@ class Index:
         whole, so until new ones arrive a copy of a loaded story costs a few
         ms more to screen (README "Add").
         """
-        if not bulk:
-            return self._add(items, replace, strict, batch_size, progress, jobs, bulk)
         try:
             result = self._add(items, replace, strict, batch_size, progress, jobs, bulk)
         except InputError:  # --strict: what was committed is settled too
             self._settle_postings()
             raise
-        # (not after an interrupt: a store left tiered is right, only slower to screen)
+        # Also after a plain add (nothing to do, unless a bulk add was killed
+        # or failed before settling: a store left tiered is right, only slower
+        # to screen). Not after other errors: the store may be the cause.
         self._settle_postings()
         return result
 

@@ -343,6 +343,8 @@ class Postings:
             return
         live = {row[0]: row[1:] for row in self._con.execute("SELECT id, kind, level, size, block, filter_words FROM segments")}
         segments = {sid: s for sid, s in self._segments.items() if sid in live}
+        for sid, segment in segments.items():
+            segment.level = live[sid][1]  # settle() may have moved it
         for sid, (kind, level, size, block, words) in live.items():
             if sid not in segments:
                 fence = self._con.execute("SELECT fence FROM segments WHERE id = ?", (sid,)).fetchone()[0]

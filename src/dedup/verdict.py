@@ -54,32 +54,60 @@ _CLITICS = ("وب", "ول", "و", "ف", "ب", "ل")
 #: demonstratives. A rewording swaps them for content words and back; they
 #: never state a fact, so a slot with only these on one side is no conflict.
 FUNCTION_WORDS = frozenset(
-    "في من الي علي عن مع خلال بعد قبل عند حول ضد دون بين منذ حتي لدي امام ان انه انها انهم لان كما قد لقد ثم او "
-    "ام بل لكن الا اذا لو لم لن لا ما الذي التي الذين هذا هذه ذلك تلك هناك هنا هو هي هم كان كانت تم ايضا كل "
-    "بعض غير اي".split()
-)
+    "في من الي عن مع خلال بعد عند ضد دون بين منذ حتي لدي ان انه انها انهم لان كما قد لقد ثم او "
+    "بل لكن الا اذا لو لم لن لا ما الذي التي الذين هذا هذه ذلك تلك هناك هنا هو هي هم كان كانت تم ايضا كل "
+    "بعض اي".split()
+)  # not علي (also the name Ali), امام, ام, حول, قبل, غير: content words too
 #: Light-stemming affixes (Larkey's light10, on normalized text, plus the
 #: accusative alef, which unvocalized text writes as a letter).
 _PREFIXES = ("بال", "كال", "فال", "ال", "لل")
 _SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي", "ا")
 
 
-def _normalized_number_words() -> frozenset[str]:
+def _number_values() -> dict[str, int]:
+    from pyarabic.number import text2number
     from pyarabic.number_const import NUMBER_WORDS as words
 
     from .normalize import normalize
 
-    return frozenset(normalize(w) for w in words) | {"فاصله"}  # "point", of a decimal
+    # text2number reads the unnormalized word (it knows ة, not ه)
+    return {normalize(w): text2number(w) for w in words}
 
 
-#: Arabic number words (pyarabic's list), normalized like the texts: wire
-#: copy writes a figure in digits where a paper spells it out, or back.
-NUMBER_WORDS = _normalized_number_words()
+#: Arabic number words (pyarabic's list), normalized like the texts, and
+#: their values: wire copy writes a figure in digits where a paper spells it
+#: out, or back.
+NUMBER_VALUES = _number_values()
+NUMBER_WORDS = frozenset(NUMBER_VALUES) | {"فاصله"}  # "point", of a decimal
 
 
-def _in(words: frozenset[str], word: str) -> bool:
+def _in(words: frozenset[str], word: str, clitics: tuple[str, ...] = _CLITICS) -> bool:
     """``word``, or ``word`` after a leading conjunction or preposition, is one of ``words``."""
-    return word in words or any(word.startswith(c) and word[len(c) :] in words for c in _CLITICS)
+    return word in words or any(word.startswith(c) and word[len(c) :] in words for c in clitics)
+
+
+def _value(word: str) -> int | None:
+    """The value of a number word (with a leading conjunction or preposition), if it is one."""
+    for c in ("", *_CLITICS):
+        if word.startswith(c) and word[len(c) :] in NUMBER_VALUES:
+            return NUMBER_VALUES[word[len(c) :]]
+    return None
+
+
+def _figure(words: list[str]) -> bool:
+    """Whether ``words`` hold a figure, in digits or in words."""
+    return any(_DIGITS.search(w) or _in(NUMBER_WORDS, w) for w in words)
+
+
+def _same_figure(digits: list[str], words: list[str]) -> bool:
+    """Whether a slot with digits on one side and number words on the other
+    can be one figure written two ways: not when each side is a single
+    number whose values differ (5 against ثلاثة)."""
+    if not any(_in(NUMBER_WORDS, w) for w in words):
+        return False
+    if len(digits) == 1 and digits[0].isdigit() and len(words) == 1:
+        return _value(words[0]) == int(digits[0])
+    return True
 
 
 def stem(word: str) -> str:
@@ -103,7 +131,8 @@ def stem(word: str) -> str:
 
 
 def _stems(words: list[str]) -> set[str]:
-    return {s for s in map(stem, words) if len(s) >= 3}
+    """Light stems of ``words`` (number words left out: ثلاثة and ثلاثين share one)."""
+    return {s for s in (stem(w) for w in words if not _in(NUMBER_WORDS, w)) if len(s) >= 3}
 
 
 @dataclass(frozen=True)
@@ -205,19 +234,24 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
             continue
         if any(w in vocab_b for w in sa) or any(w in vocab_a for w in sb):
             continue
-        ja, jb = " ".join(sa), " ".join(sb)
-        if fuzz.ratio(ja, jb) >= cfg.variant_ratio or _stems(sa) & _stems(sb):
+        if fuzz.ratio(" ".join(sa), " ".join(sb)) >= cfg.variant_ratio:
             continue
+        shared = _stems(sa) & _stems(sb)
+        if shared:  # the same words inflected: a rewording, unless figures differ beside them
+            sa, sb = [w for w in sa if stem(w) not in shared], [w for w in sb if stem(w) not in shared]
+            if not (sa and sb and _figure(sa) and _figure(sb)):
+                continue
+        ja, jb = " ".join(sa), " ".join(sb)
         digits_a, digits_b = bool(_DIGITS.search(ja)), bool(_DIGITS.search(jb))
-        if digits_a != digits_b and any(_in(NUMBER_WORDS, w) for w in (sb if digits_a else sa)):
+        if digits_a != digits_b and _same_figure(sa if digits_a else sb, sb if digits_a else sa):
             continue  # one figure, in digits here and in words there
-        numeric = digits_a and digits_b
+        numeric = _figure(sa) and _figure(sb)
         if not numeric:
             if not any(len(w) >= 3 for w in sa + sb):
                 continue  # particles and one-letter clitics, not facts
             if all(_in(TIME_WORDS, w) for w in sa + sb):
                 continue  # a re-sent copy's new day
-            if all(_in(FUNCTION_WORDS, w) for w in sa) or all(_in(FUNCTION_WORDS, w) for w in sb):
+            if all(_in(FUNCTION_WORDS, w, ("و",)) for w in sa) or all(_in(FUNCTION_WORDS, w, ("و",)) for w in sb):
                 continue  # a reworded phrase: no fact on one side
             if cfg.recurring and not (any(count_a[w] > 1 for w in sa) or any(count_b[w] > 1 for w in sb)):
                 continue
