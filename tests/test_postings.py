@@ -115,6 +115,7 @@ def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, m
         read_by_block |= {s.id for s in reader._segments.values() if not s.cached}
         con.execute("COMMIT")
     assert levels >= {0, 1, 2, 3}  # every level was reached
+    assert bulk or levels == {0, 1, 2, 3}  # and, leveled, none above the last
     assert tiered == bulk
     assert read_by_block and bool(held_whole) == bool(cache_bytes)
     assert shortcuts > 0  # hot keys were found crowded by their blocks alone

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,17 +81,19 @@ NUMBER_VALUES = _number_values()
 NUMBER_WORDS = frozenset(NUMBER_VALUES) | {"فاصله"}  # "point", of a decimal
 
 
+def _forms(word: str, clitics: tuple[str, ...] = _CLITICS) -> Iterator[str]:
+    """``word``, then ``word`` without each leading conjunction or preposition it starts with."""
+    yield word
+    yield from (word[len(c) :] for c in clitics if word.startswith(c))
+
+
 def _in(words: frozenset[str], word: str, clitics: tuple[str, ...] = _CLITICS) -> bool:
-    """``word``, or ``word`` after a leading conjunction or preposition, is one of ``words``."""
-    return word in words or any(word.startswith(c) and word[len(c) :] in words for c in clitics)
+    return any(form in words for form in _forms(word, clitics))
 
 
 def _value(word: str) -> int | None:
     """The value of a number word (with a leading conjunction or preposition), if it is one."""
-    for c in ("", *_CLITICS):
-        if word.startswith(c) and word[len(c) :] in NUMBER_VALUES:
-            return NUMBER_VALUES[word[len(c) :]]
-    return None
+    return next((NUMBER_VALUES[form] for form in _forms(word) if form in NUMBER_VALUES), None)
 
 
 def _figure(words: list[str]) -> bool:
@@ -103,7 +105,7 @@ def _same_figure(digits: list[str], words: list[str]) -> bool:
     """Whether a slot with digits on one side and number words on the other
     can be one figure written two ways: not when each side is a single
     number whose values differ (5 against ثلاثة)."""
-    if not any(_in(NUMBER_WORDS, w) for w in words):
+    if not _figure(words):
         return False
     if len(digits) == 1 and digits[0].isdigit() and len(words) == 1:
         return _value(words[0]) == int(digits[0])
