@@ -1,6 +1,7 @@
 """Load and latency of the persistent index: add throughput and screen latency.
 
     python benchmarks/bench_index.py 10000 100000 [1000000] [--rounds 3] [--queries 1000] [--jobs 1 2] [--bulk]
+        [--batch-size 10000]
 
 For each size N: a synthetic news corpus of N + Q documents
 (``benchmarks/_corpus.py``, cached as JSONL under --workdir, never in the
@@ -8,10 +9,11 @@ repository); the first N are added to a fresh index, the last Q (fresh
 stories plus the generator's planted edited copies of recent ones) are
 screened one at a time against it.
 
-- add: documents/second of ``Index.add`` reading the JSONL (parse, normalize,
-  sign, pack the text, write; batches of 1,000), once for each ``--jobs``
-  value (``Index.add(jobs=...)``: forked processes prepare batches while the
-  adding process parses and writes), file size after closing (the WAL
+- add: documents/second of ``Index.add`` reading the JSONL as ``dedup index
+  add`` does (parse, normalize, sign, pack the text, write; transactions of
+  ``--batch-size`` lines, 1,000 by default), once for each ``--jobs`` value
+  (``Index.add(jobs=...)``: forked processes parse and prepare batches while
+  the adding process reads lines and writes), file size after closing (the WAL
   checkpointed into the file), and peak RSS of the adding process (workers
   not included), and the CPU time (user, system) of the adding process.
 - screen: per-document latency of ``Index.screen`` (normalize + signature +
@@ -61,16 +63,16 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_add(db: str, jsonl: str, jobs: int = 1, bulk: bool = False) -> dict:
+def run_add(db: str, jsonl: str, jobs: int = 1, bulk: bool = False, batch_size: int = 1000) -> dict:
     from dedup.index import Index
-    from dedup.inputs import read_documents
+    from dedup.inputs import JSONL_BLOCK, read_documents
 
     for suffix in ("", "-wal", "-shm"):
         Path(db + suffix).unlink(missing_ok=True)
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_SELF)
     with Index.open(db, create=True) as index:
-        result = index.add(read_documents([jsonl]), jobs=jobs, bulk=bulk)
+        result = index.add(read_documents([jsonl], blocks=JSONL_BLOCK), jobs=jobs, bulk=bulk, batch_size=batch_size)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     size = Path(db).stat().st_size
@@ -143,6 +145,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1], help="add once with each (Index.add jobs)")
     parser.add_argument("--bulk", action="store_true", help="add as a bulk load (Index.add bulk, `index add --bulk`)")
+    parser.add_argument("--batch-size", type=int, default=1000, help="lines a transaction (`index add --batch-size`)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/dedup-bench-index"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -154,7 +157,8 @@ def main() -> None:
             db = args.workdir / f"index-{n}.db"
             if r == 0 or n <= args.add_rounds_max_size:
                 for j in args.jobs:
-                    adds[n, j].append(phase("add", db, files[n][0], str(j), *(["bulk"] if args.bulk else [])))
+                    mode = "bulk" if args.bulk else "plain"
+                    adds[n, j].append(phase("add", db, files[n][0], str(j), mode, str(args.batch_size)))
                     print(f"round {r + 1} N={n:,} add jobs={j}: {json.dumps(adds[n, j][-1])}", file=sys.stderr)
             screens[n].append(phase("screen", db, files[n][1]))
             print(f"round {r + 1} N={n:,} screen: {json.dumps(screens[n][-1])}", file=sys.stderr)
@@ -179,7 +183,9 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["_add"]:
-        print(json.dumps(run_add(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:6] == ["bulk"])))
+        # _add DB JSONL JOBS [bulk|plain [BATCH_SIZE]]
+        batch = int(sys.argv[6]) if len(sys.argv) > 6 else 1000
+        print(json.dumps(run_add(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:6] == ["bulk"], batch)))
     elif sys.argv[1:2] == ["_screen"]:
         print(json.dumps(run_screen(sys.argv[2], sys.argv[3])))
     else:

@@ -208,3 +208,67 @@ def test_a_bulk_add_that_failed_is_settled_by_the_next_add(tmp_path, tiny_segmen
         with index._read():
             assert not index._postings.unsettled()
         assert len(index) == len(documents)
+
+
+def jsonl_with_problems(path: Path) -> Path:
+    """A JSONL file of documents with copies, blank lines, malformed JSON,
+    invalid UTF-8, a missing text field and a too-short text, spread over
+    several blocks of lines."""
+    rng = random.Random(8)
+    docs = with_copies(6, 60)
+    rng.shuffle(docs)
+    lines = [orjson.dumps({"id": d.id, "text": d.text}) + b"\n" for d in docs]
+    lines.insert(3, b"\n")
+    lines.insert(20, b'{"id": "bad", "text": \n')
+    lines.insert(41, b'{"id": "u", "text": "\xff\xfe"}\n')
+    lines.insert(55, b'{"id": "nt"}\n')
+    lines.insert(70, orjson.dumps({"id": "short", "text": "قال"}) + b"\n")
+    path.write_bytes(b"".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_jsonl_parsed_in_the_workers_stores_what_parsed_input_stores(tmp_path, monkeypatch, jobs):
+    """``read_documents(blocks=...)`` hands ``Index.add`` unparsed lines,
+    parsed where they are prepared: the same documents, problems (same
+    origins, line numbers and byte offsets, in input order) and postings as
+    the parsed input, with blocks cut across transactions and pieces."""
+    from dedup.inputs import read_documents
+
+    path = jsonl_with_problems(tmp_path / "in.jsonl")
+    first = orjson.loads(path.read_bytes().split(b"\n")[0])["id"]
+    earlier = Document(first, synthetic_texts(1, 98)[0], "earlier:1")  # an id conflict
+    with Index.open(tmp_path / "parsed.db", create=True) as index:
+        index.add([earlier])
+        expected = index.add(read_documents([str(path)]), batch_size=17)
+    monkeypatch.setattr(index_module, "PREPARE_CHUNK", 5)
+    with Index.open(tmp_path / "lines.db", create=True) as index:
+        index.add([earlier])
+        seen = []
+        got = index.add(read_documents([str(path)], blocks=7), batch_size=17, jobs=jobs, progress=seen.append)
+    assert got.added == expected.added == 89 and got.conflicts == expected.conflicts == 1
+    assert [p.as_dict() for p in got.problems] == [p.as_dict() for p in expected.problems]
+    assert sorted(p.reason for p in got.problems) == ["id_conflict", "invalid_utf8", "malformed_json", "missing_field", "too_short"]
+    assert sum(seen) == 91  # documents: the 89 added, the too-short one and the conflict
+    assert contents(tmp_path / "lines.db") == contents(tmp_path / "parsed.db")
+
+
+def test_jsonl_lines_duplicate_ids_and_strict(tmp_path):
+    from dedup.inputs import read_documents
+
+    docs = with_copies(2, 20)
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_bytes(b"".join(orjson.dumps({"id": d.id, "text": d.text}) + b"\n" for d in docs))
+    b.write_bytes(orjson.dumps({"id": docs[25].id, "text": docs[3].text}) + b"\n")
+    for jobs in (1, 2):
+        with Index.open(tmp_path / f"d{jobs}.db", create=True) as index:
+            with pytest.raises(InputError, match=f"duplicate id {docs[25].id!r}: {a}:26 and {b}:1"):
+                index.add(read_documents([str(a), str(b)], blocks=4), batch_size=10, jobs=jobs)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(a.read_bytes()[: -1] + b"\n{oops\n" + a.read_bytes())
+    for jobs in (1, 2):
+        with Index.open(tmp_path / f"s{jobs}.db", create=True) as index:
+            with pytest.raises(InputError, match=rf"{bad}:31: malformed JSON.*--strict"):
+                index.add(read_documents([str(bad)], blocks=4), batch_size=10, strict=True, jobs=jobs)
+            assert len(index) == 30  # the three transactions before the bad line's
+    assert contents(tmp_path / "s2.db") == contents(tmp_path / "s1.db")

@@ -138,13 +138,13 @@ def index_add(
         cat today.jsonl | dedup index add --db desk.db - --text-field body
     """
     from .index import Index
-    from .inputs import InputError, JsonlFields, check_paths, read_documents
+    from .inputs import JSONL_BLOCK, InputError, JsonlFields, check_paths, read_documents
 
     started = time.perf_counter()
     try:
         check_paths(paths)
         with Index.open(db, _params(threshold, shingle_size, shingle_kind, num_perm, seed, lsh_threshold), create=True) as index:
-            items = read_documents(paths, JsonlFields(id_field, text_field))
+            items = read_documents(paths, JsonlFields(id_field, text_field), blocks=JSONL_BLOCK)
             with Progress("indexed", quiet) as progress:
                 result = index.add(
                     items,

@@ -73,7 +73,7 @@ import numpy as np
 import orjson
 
 from .arrays import distinct
-from .inputs import Document, InputError, JsonlFields, Problem, parse_jsonl_line
+from .inputs import Document, InputError, JsonlFields, JsonlLines, Problem, parse_jsonl_line, parse_lines
 from .codepoints import encode, normalize_encoded
 from .evidence import passage_objects
 from .normalize import OffsetMap, normalize_with_offsets
@@ -269,7 +269,8 @@ class AddResult:
 class _Prepared:
     """A batch of documents normalized and signed, ready to store or query."""
 
-    documents: list[Document]
+    #: (:class:`_Parsed` when parsed in a worker: no text, ``packed`` has it)
+    documents: list[Document | _Parsed]
     cps: np.ndarray | None  # normalized texts as one code point array (dedup.codepoints); None: not kept
     offsets: np.ndarray | None
     signatures: np.ndarray
@@ -369,11 +370,41 @@ def _describe(params: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={params[k]}" for k in params)
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """A document parsed in a worker process (a line of :class:`JsonlLines`):
+    its text stayed there, and comes back packed (what storing needs of it;
+    sending the text back too cost the writer most of what parsing it there
+    saved)."""
+
+    id: str
+    origin: str
+
+
+def _prepare_lines(
+    name: str, first_line: int, first_offset: int, lines: list[bytes], fields: JsonlFields, config: ScanConfig
+) -> tuple[list[tuple[str, str] | Problem], tuple | None]:
+    """A worker's part of a block of JSONL lines (:class:`JsonlLines`):
+    parsed here, then prepared (:func:`_prepare_to_store`). ``(items,
+    prepared)``: the documents as ``(id, origin)`` and the problems, in line
+    order; ``prepared`` None when no line held a document."""
+    items = parse_lines(name, first_line, first_offset, lines, fields)
+    texts = [x.text for x in items if isinstance(x, Document)]
+    sent = [(x.id, x.origin) if isinstance(x, Document) else x for x in items]
+    return sent, (_prepare_to_store(texts, config) if texts else None)
+
+
+#: What :meth:`Index.add` prepares at a time: documents, or a block of JSONL
+#: lines (parsed where it is prepared).
+_Piece = list[Document] | JsonlLines
+
+
 class _Preparer:
     """Prepares batches for :meth:`Index.add`: in this process (``jobs``
-    1), or in ``jobs`` forked worker processes, each batch's documents
-    normalized, signed, band-keyed (documents and windows) and packed there (:func:`_prepare_to_store`)
-    so that only compact results come back.
+    1), or in ``jobs`` forked worker processes, each piece's documents
+    parsed (a block of JSONL lines), normalized, signed, band-keyed
+    (documents and windows) and packed there (:func:`_prepare_to_store`) so
+    that only compact results come back.
 
     With jobs, the first piece is prepared here, before the fork: the
     compiled kernels it loads (~0.5 s) are then inherited by every worker
@@ -385,25 +416,45 @@ class _Preparer:
         self._pool = None
         self._warm = False
 
-    def submit(self, documents: list[Document]) -> Any:
+    def submit(self, piece: _Piece) -> Any:
         if self._jobs <= 1:
             return None
         if not self._warm:
             self._warm = True
-            return self._index._prepare(documents)
+            return self._here(piece)
         if self._pool is None:
             import multiprocessing
 
             self._pool = multiprocessing.get_context("fork").Pool(self._jobs)
-        return self._pool.apply_async(_prepare_to_store, ([d.text for d in documents], self._index.config))
+        config = self._index.config
+        if isinstance(piece, JsonlLines):
+            args = (piece.name, piece.first_line, piece.first_offset, piece.lines, piece.fields, config)
+            return self._pool.apply_async(_prepare_lines, args)
+        return self._pool.apply_async(_prepare_to_store, ([d.text for d in piece], config))
 
-    def get(self, documents: list[Document], handle: Any) -> _Prepared:
+    def _here(self, piece: _Piece) -> tuple[list[Document | Problem], _Prepared | None]:
+        items = piece.parse() if isinstance(piece, JsonlLines) else piece
+        docs = [x for x in items if isinstance(x, Document)]
+        return items, (self._index._prepare(docs) if docs else None)
+
+    def get(self, piece: _Piece, handle: Any, strict: bool) -> tuple[_Prepared | None, list[Problem]]:
+        """A piece prepared (None: it held no document), and the problems of
+        its lines, whose documents' ids are checked here (with ``strict``, up
+        to the first problem, which is raised)."""
         if handle is None:
-            return self._index._prepare(documents)
-        if isinstance(handle, _Prepared):
-            return handle
-        sigs, counts, keys, wkeys, wbounds, packed = handle.get()
-        return _Prepared(documents, None, None, sigs, counts, keys, wkeys, wbounds, packed)
+            items, prepared = self._here(piece)
+        elif isinstance(handle, tuple):  # prepared here, the first piece
+            items, prepared = handle
+        elif isinstance(piece, JsonlLines):
+            sent, arrays = handle.get()
+            items = [_Parsed(*x) if isinstance(x, tuple) else x for x in sent]
+            docs = [x for x in items if isinstance(x, _Parsed)]
+            prepared = None if arrays is None else _Prepared(docs, None, None, *arrays)
+        else:
+            items, prepared = piece, _Prepared(piece, None, None, *handle.get())
+        if isinstance(piece, JsonlLines):
+            piece.accept(items, strict)
+        return prepared, [x for x in items if isinstance(x, Problem)]
 
     def __enter__(self) -> "_Preparer":
         return self
@@ -651,7 +702,7 @@ class Index:
                     continue
                 old = existing.get(doc.id)
                 if old is not None:
-                    if _unpack(old[1]) == doc.text:
+                    if _unpack(old[1]) == (doc.text if packed is None else _unpack(packed[i])):
                         result.unchanged += 1
                         continue
                     if not replace:
@@ -700,7 +751,7 @@ class Index:
 
     def add(
         self,
-        items: Iterable[Document | Problem],
+        items: Iterable[Document | Problem | JsonlLines],
         *,
         replace: bool = False,
         strict: bool = False,
@@ -720,7 +771,10 @@ class Index:
         :data:`PREPARE_CHUNK`, in that many forked processes while this one
         reads the input and writes; batches are written in input order, so
         the store, the result and what a killed run keeps do not depend on
-        ``jobs``.
+        ``jobs``. ``items`` may hold blocks of JSONL lines
+        (:func:`dedup.inputs.read_documents` with ``blocks``): they are parsed
+        where they are prepared, in the workers with jobs, and a transaction
+        then takes ``batch_size`` lines (a blank or bad line counts).
 
         ``bulk`` (a load of an archive): the postings of these transactions
         are merged size-tiered, about half the rewrites, and leveled again
@@ -752,7 +806,7 @@ class Index:
 
     def _add(
         self,
-        items: Iterable[Document | Problem],
+        items: Iterable[Document | Problem | JsonlLines],
         replace: bool,
         strict: bool,
         batch_size: int,
@@ -764,10 +818,11 @@ class Index:
         chunk_size = min(PREPARE_CHUNK, batch_size)
         with _Preparer(self, jobs) as preparer:
             # In input order: problems of the input, and batches (the pieces
-            # of a transaction, each its documents plus their preparation in
-            # flight). Up to ``ahead`` batches, enough pieces to keep every
-            # worker busy, are prepared while the oldest is written.
-            pending: deque[Problem | list[tuple[list[Document], Any]]] = deque()
+            # of a transaction, each its documents or JSONL lines plus their
+            # preparation in flight). Up to ``ahead`` batches, enough pieces
+            # to keep every worker busy, are prepared while the oldest is
+            # written.
+            pending: deque[Problem | list[tuple[_Piece, Any]]] = deque()
             ahead = max(1, -(-jobs * chunk_size // batch_size)) if jobs > 1 else 0
             batches = 0
 
@@ -779,20 +834,29 @@ class Index:
                         result.problems.append(entry)
                         continue
                     batches -= 1
-                    batch = _Prepared.joined([preparer.get(documents, handle) for documents, handle in entry])
-                    self._add_batch(batch, replace, strict, result, progress, bulk)
+                    parts = []
+                    for piece, handle in entry:
+                        part, problems = preparer.get(piece, handle, strict)
+                        result.problems.extend(problems)
+                        parts += [part] if part is not None else []
+                    if parts:
+                        self._add_batch(_Prepared.joined(parts), replace, strict, result, progress, bulk)
                 while pending and isinstance(pending[0], Problem) and not batches:
                     result.problems.append(pending.popleft())
 
-            pieces: list[tuple[list[Document], Any]] = []
+            pieces: list[tuple[_Piece, Any]] = []
             chunk: list[Document] = []
-            size = 0
+            size = 0  # documents (or JSONL lines) in the batch being read
 
-            def close_batch() -> None:
-                nonlocal pieces, chunk, size, batches
+            def close_chunk() -> None:
+                nonlocal chunk
                 if chunk:
                     pieces.append((chunk, preparer.submit(chunk)))
                     chunk = []
+
+            def close_batch() -> None:
+                nonlocal pieces, size, batches
+                close_chunk()
                 if pieces:
                     pending.append(pieces)
                     batches += 1
@@ -806,11 +870,20 @@ class Index:
                     pending.append(item)
                     settle(ahead)
                     continue
+                if isinstance(item, JsonlLines):  # pieces of lines, a batch's lines at most
+                    close_chunk()
+                    while item.lines:
+                        block, item = item.cut(min(chunk_size, batch_size - size))
+                        pieces.append((block, preparer.submit(block)))
+                        size += len(block.lines)
+                        if size >= batch_size:
+                            close_batch()
+                            settle(ahead)
+                    continue
                 chunk.append(item)
                 size += 1
                 if len(chunk) >= chunk_size:
-                    pieces.append((chunk, preparer.submit(chunk)))
-                    chunk = []
+                    close_chunk()
                 if size >= batch_size:
                     close_batch()
                     settle(ahead)
