@@ -11,7 +11,7 @@ screened one at a time against it.
 
 - add: documents/second of ``Index.add`` reading the JSONL as ``dedup index
   add`` does (parse, normalize, sign, pack the text, write; transactions of
-  ``--batch-size`` lines, 1,000 by default), once for each ``--jobs`` value
+  ``--batch-size`` lines, the index's default: 1,000, 10,000 with --bulk), once for each ``--jobs`` value
   (``Index.add(jobs=...)``: forked processes parse and prepare batches while
   the adding process reads lines and writes), file size after closing (the WAL
   checkpointed into the file), and peak RSS of the adding process (workers
@@ -63,7 +63,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_add(db: str, jsonl: str, jobs: int = 1, bulk: bool = False, batch_size: int = 1000) -> dict:
+def run_add(db: str, jsonl: str, jobs: int = 1, bulk: bool = False, batch_size: int | None = None) -> dict:
     from dedup.index import Index
     from dedup.inputs import JSONL_BLOCK, read_documents
 
@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1], help="add once with each (Index.add jobs)")
     parser.add_argument("--bulk", action="store_true", help="add as a bulk load (Index.add bulk, `index add --bulk`)")
-    parser.add_argument("--batch-size", type=int, default=1000, help="lines a transaction (`index add --batch-size`)")
+    parser.add_argument("--batch-size", type=int, help="lines a transaction (`index add --batch-size`; default the index's)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/dedup-bench-index"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -158,7 +158,8 @@ def main() -> None:
             if r == 0 or n <= args.add_rounds_max_size:
                 for j in args.jobs:
                     mode = "bulk" if args.bulk else "plain"
-                    adds[n, j].append(phase("add", db, files[n][0], str(j), mode, str(args.batch_size)))
+                    batch = [str(args.batch_size)] if args.batch_size else []
+                    adds[n, j].append(phase("add", db, files[n][0], str(j), mode, *batch))
                     print(f"round {r + 1} N={n:,} add jobs={j}: {json.dumps(adds[n, j][-1])}", file=sys.stderr)
             screens[n].append(phase("screen", db, files[n][1]))
             print(f"round {r + 1} N={n:,} screen: {json.dumps(screens[n][-1])}", file=sys.stderr)
@@ -184,7 +185,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["_add"]:
         # _add DB JSONL JOBS [bulk|plain [BATCH_SIZE]]
-        batch = int(sys.argv[6]) if len(sys.argv) > 6 else 1000
+        batch = int(sys.argv[6]) if len(sys.argv) > 6 else None
         print(json.dumps(run_add(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:6] == ["bulk"], batch)))
     elif sys.argv[1:2] == ["_screen"]:
         print(json.dumps(run_screen(sys.argv[2], sys.argv[3])))

@@ -272,3 +272,18 @@ def test_jsonl_lines_duplicate_ids_and_strict(tmp_path):
                 index.add(read_documents([str(bad)], blocks=4), batch_size=10, strict=True, jobs=jobs)
             assert len(index) == 30  # the three transactions before the bad line's
     assert contents(tmp_path / "s2.db") == contents(tmp_path / "s1.db")
+
+
+def test_a_bulk_add_takes_bigger_transactions_by_default(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "BATCH_SIZE", 5)
+    monkeypatch.setattr(index_module, "BULK_BATCH_SIZE", 7)
+    docs = docs_of(synthetic_texts(20, 6), "t")
+    for bulk, expected in ((False, [5, 5, 5, 5]), (True, [7, 7, 6])):
+        seen = []
+        with Index.open(tmp_path / f"b{bulk}.db", create=True) as index:
+            index.add(docs, bulk=bulk, progress=seen.append)
+        assert seen == expected
+    seen = []
+    with Index.open(tmp_path / "given.db", create=True) as index:
+        index.add(docs, bulk=True, batch_size=4, progress=seen.append)
+    assert seen == [4] * 5

@@ -83,31 +83,33 @@ def index_add(
     paths: Paths,
     replace: Annotated[bool, typer.Option("--replace", help="Replace a document whose id is indexed with another text.")] = False,
     batch_size: Annotated[
-        int,
+        Optional[int],
         typer.Option(
             "--batch-size",
             min=1,
-            help="Documents per transaction: a killed run loses at most the batch in progress. Bigger batches "
-            "write faster (a bulk load: --batch-size 10000), but leave bigger recent segments for screening to search.",
+            help="Lines (JSONL) or documents per transaction: a killed run loses at most the batch in progress. "
+            "Bigger batches write faster but leave bigger recent segments for screening to search. "
+            "[default: 1000, 10000 with --bulk]",
+            show_default=False,
         ),
-    ] = 1000,
+    ] = None,
     jobs: Annotated[
         int,
         typer.Option(
             "--jobs",
             "-j",
             min=1,
-            help="Processes that normalize, sign and pack documents while this one writes (same index for any value). "
-            "Example: -j 2.",
+            help="Processes that parse (JSONL), normalize, sign and pack documents while this one writes (same index "
+            "for any value). Example: -j 2.",
         ),
     ] = 1,
     bulk: Annotated[
         bool,
         typer.Option(
             "--bulk",
-            help="Loading an archive: merge the index's postings with about half the rewrites while adding "
-            "(1.2-1.45x faster at a million stories), and compact them when done. Until new stories arrive, a copy "
-            "of a loaded story then costs a few ms more to screen. Example: --bulk -j 2 --batch-size 10000.",
+            help="Loading an archive: 10,000 documents a transaction, the index's postings merged with about half "
+            "the rewrites while adding and compacted when done (README, \"Measured\"). Until new stories arrive, "
+            "a copy of a loaded story then costs a few ms more to screen. Example: --bulk -j 2.",
         ),
     ] = False,
     threshold: Threshold = None,
