@@ -26,6 +26,11 @@ import orjson
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 #: Lines read at a time from a JSONL stream.
 JSONL_BLOCK = 1000
+#: Read buffer of a JSONL file: with the default (the file system's block,
+#: 4 KiB here) a story's line of ~5 KB takes read calls of its own; reading
+#: the 100,000 lines of the benchmark corpus took 0.43-0.65 s with it and
+#: 0.09-0.36 s with 1 MiB (three runs each, same hour).
+READ_BUFFER = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -229,7 +234,7 @@ def _read_path(arg: str, fields: JsonlFields, blocks: int, ids: UniqueIds) -> It
             yield _read_text_file(file, file.relative_to(path).as_posix())
     elif path.is_file():
         if path.suffix.lower() in JSONL_SUFFIXES:
-            with path.open("rb") as stream:
+            with path.open("rb", buffering=READ_BUFFER) as stream:
                 yield from _jsonl(stream, arg, fields, blocks, ids)
         else:
             yield _read_text_file(path, arg)
