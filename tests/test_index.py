@@ -98,6 +98,7 @@ def tiny_segments(monkeypatch):
     keys spanning blocks."""
     monkeypatch.setattr(postings_module, "BLOCK", 8)
     monkeypatch.setattr(postings_module, "LEVEL0_SEGMENTS", 3)
+    monkeypatch.setattr(postings_module, "FANIN", 4)
     monkeypatch.setattr(postings_module, "CAPACITY", (400, 1600, 6400))
     monkeypatch.setattr(postings_module, "CACHE_POSTINGS", 100)
     monkeypatch.setattr(postings_module, "CACHE_BYTES", 0)

@@ -114,7 +114,8 @@ def test_lookups_equal_a_dictionary_through_merges_and_removals(tiny_segments, m
         held_whole |= {s.id for s in reader._segments.values() if s.cached and s.size > postings_module.CACHE_POSTINGS}
         read_by_block |= {s.id for s in reader._segments.values() if not s.cached}
         con.execute("COMMIT")
-    assert levels >= {0, 1, 2, 3}  # every level was reached
+    # every level was reached (bulk: level 0 holds only settled window segments)
+    assert levels >= ({1, 2, 3} if bulk and kind == BANDS else {0, 1, 2, 3})
     assert bulk or levels == {0, 1, 2, 3}  # and, leveled, none above the last
     assert tiered == bulk
     assert read_by_block and bool(held_whole) == bool(cache_bytes)
@@ -227,12 +228,12 @@ def test_settle_moves_a_lone_segment_down_and_the_writer_sees_it(tiny_segments):
     con, postings = store()
     rng = np.random.default_rng(3)
     doc = 0
-    for _ in range(postings_module.FANIN * postings_module.LEVEL0_SEGMENTS):  # FANIN level-1 segments
+    for _ in range(postings_module.FANIN):  # FANIN level-1 segments
         docs = np.arange(doc + 1, doc + 31)
         doc += 30
         keys = rng.integers(-(2**31), 2**31, size=(30, 5))
         write(con, postings, lambda: postings.add(WINDOWS, keys.ravel(), np.repeat(docs, 5), True))
-        if doc == 30 * postings_module.LEVEL0_SEGMENTS * postings_module.FANIN - 30:
+        if doc == 30 * postings_module.FANIN - 30:
             write(con, postings, lambda: postings.remove(list(range(1, doc - 60))))  # most documents go
     levels = dict(con.execute("SELECT level, count(*) FROM segments WHERE kind = ? GROUP BY level", (WINDOWS,)))
     assert levels == {2: 1}  # the four level-1 segments merged, the removed postings left out
@@ -247,3 +248,41 @@ def test_settle_moves_a_lone_segment_down_and_the_writer_sees_it(tiny_segments):
         keys = rng.integers(-(2**31), 2**31, size=(30, 5))
         write(con, postings, lambda: postings.add(WINDOWS, keys.ravel(), np.repeat(docs, 5)))
         assert leveled(con, WINDOWS)
+
+
+@pytest.mark.parametrize(("per_doc", "kept"), [(10, 2), (40, 1)])
+def test_settle_keeps_the_newest_bulk_transactions_on_level_0(tiny_segments, per_doc, kept):
+    """After a bulk add, the stories written last stay in level-0 segments
+    as they were written (readers hold those whole, as after a plain add):
+    fewer than LEVEL0_SEGMENTS of them (2 here), within CAPACITY[1]
+    postings (1,600 here: one transaction of 1,200); the rest is leveled."""
+    con, postings = store()
+    rng = np.random.default_rng(per_doc)
+    for t in range(10):  # 4 + 4 merged into level 2 on the way, 2 left on level 1
+        docs = np.arange(30 * t + 1, 30 * t + 31)
+        keys = rng.integers(-(2**31), 2**31, size=(30, per_doc))
+        write(con, postings, lambda: postings.add(WINDOWS, keys.ravel(), np.repeat(docs, per_doc), True))
+    assert postings.unsettled()
+    before = sorted(zip(*(a.tolist() for a in postings.all(WINDOWS))))
+    write(con, postings, lambda: postings.settle(WINDOWS))
+    assert leveled(con, WINDOWS) and not postings.unsettled()
+    assert sorted(zip(*(a.tolist() for a in postings.all(WINDOWS)))) == before
+    recent = [s for s in postings._of(WINDOWS) if s.level == 0]
+    assert len(recent) == kept
+    held = {d for s in recent for d in postings._read_range(s, 0, s.fence.size - 1)[1].tolist()}
+    assert held == set(range(300 - 30 * kept + 1, 301))  # the last transactions' stories
+
+
+def test_settle_keeps_no_band_segment_on_level_0(tiny_segments):
+    """Band postings are leveled whole: a copy finds its original by 32 band
+    keys (few block reads), and a small segment costs every lookup."""
+    con, postings = store()
+    rng = np.random.default_rng(1)
+    for t in range(5):
+        docs = np.arange(30 * t + 1, 30 * t + 31)
+        keys = rng.integers(-(2**62), 2**62, size=(30, 4))
+        write(con, postings, lambda: postings.add(BANDS, keys.ravel(), np.repeat(docs, 4), True))
+    write(con, postings, lambda: postings.add(BANDS, np.array([7]), np.array([151])))  # a plain add: level 0
+    write(con, postings, lambda: postings.settle(BANDS))
+    assert leveled(con, BANDS) and not postings.unsettled()
+    assert all(s.level >= 1 for s in postings._of(BANDS))

@@ -783,11 +783,12 @@ class Index:
         then takes ``batch_size`` lines (a blank or bad line counts).
 
         ``bulk`` (a load of an archive): the postings of these transactions
-        are merged size-tiered, about half the rewrites, and leveled again
-        when the add ends (:meth:`dedup.postings.Postings.settle`). The
-        settled store keeps no recent stories in segments a reader holds
-        whole, so until new ones arrive a copy of a loaded story costs a few
-        ms more to screen (README "Measured").
+        are not merged while it runs (up to
+        :data:`dedup.postings.FANIN` transactions; size-tiered beyond), and
+        are leveled when the add ends
+        (:meth:`dedup.postings.Postings.settle`), which keeps the last
+        transactions' postings in small segments as a plain add would
+        (README "Measured").
         """
         batch_size = batch_size or (BULK_BATCH_SIZE if bulk else BATCH_SIZE)
         try:

@@ -20,17 +20,19 @@ merge):
 
 That rewrites a posting ~10 times by a million stories, and merging was
 half of the writer's time. So the transactions of one bulk add
-(:meth:`Postings.add` with ``bulk``) merge size-tiered instead: a level
+(:meth:`Postings.add` with ``bulk``) merge size-tiered instead: each is
+a segment of level 1 as written (big already: 10,000 stories), a level
 above 0 collects :data:`FANIN` segments, then merges them into one of the
-next level, which writes a posting once a level (~4-5 times by a million).
-But every segment too big for a reader to hold is a set of block reads for
-every story screened: screening a million stories stored tiered was
-~1.1-1.6 ms a story slower. So when the add ends, :meth:`Postings.settle`
-brings the levels back to one segment each (one more rewrite, at most),
-and readers see the leveled layout again, but for one thing: the loaded
-stories are all in big segments, none in a small one held whole, so a
-copy of a story loaded last is slower to find than after a leveled add.
-Hence bulk adds are for loading archives, not the default
+next level; a load of up to ``FANIN`` transactions is never merged while
+it runs. But every segment too big for a reader to hold is a set of block
+reads for every story screened: screening a million stories stored tiered
+was ~1.1-1.6 ms a story slower. So when the add ends, :meth:`Postings.settle`
+brings the levels back to one segment each (one more rewrite: a posting of
+a million-story load is written twice in all), and readers see the leveled
+layout again; the newest transactions' window segments become level-0
+segments as they are, so the window postings of the stories loaded last are
+held whole by readers, as after a plain add. Screens during a bulk add are slower (up to ``FANIN`` segments
+a level), hence bulk adds are for loading archives, not the default
 (``benchmarks/results/bench_index.md``).
 
 Merges run in the write transaction that triggers them, so a killed process
@@ -85,8 +87,12 @@ CACHE_POSTINGS = 1 << 20
 #: keys cost no block reads (~2 ms at a million stories).
 CACHE_BYTES = 256 << 20
 #: Segments a level collects during a bulk add before they are merged into
-#: one of the next level (size-tiered).
-FANIN = 4
+#: one of the next level (size-tiered). Level 1 collects the transactions'
+#: segments as written, so a load of up to this many transactions writes a
+#: posting twice: once, then when it settles (a million stories in 100
+#: transactions of 10,000 merged in one settle: 3,984-4,459 docs/s against
+#: 2,576-3,307 with level 0 merged by 8 and FANIN 4, README "Measured").
+FANIN = 128
 #: Postings a merge handles at a time (a range of keys of all its inputs).
 MERGE_CHUNK = 1 << 21
 #: Bloom filter bits a posting (segments of more than CACHE_POSTINGS), in 64-bit words of
@@ -474,8 +480,9 @@ class Postings:
 
     def add(self, kind: int, keys: np.ndarray, docs: np.ndarray, bulk: bool = False) -> None:
         """Store postings ``(keys[i], docs[i])`` (any order) as a new level-0
-        segment, then merge what is due: leveled, or size-tiered with
-        ``bulk`` (then :meth:`settle` when the bulk add ends)."""
+        segment, then merge what is due: leveled, or with ``bulk`` as a
+        level-1 segment merged size-tiered (then :meth:`settle` when the
+        bulk add ends)."""
         if not keys.size:
             return
         records = np.empty(keys.size, dtype=_RECORDS[kind])
@@ -483,7 +490,7 @@ class Postings:
         records["doc"] = docs
         # a big transaction's segment is big from the start: it gets its
         # filter now (lookups in it skip the keys it does not hold)
-        writer = _SegmentWriter(self._con, kind, 0, expected=keys.size)
+        writer = _SegmentWriter(self._con, kind, 1 if bulk else 0, expected=keys.size)
         writer.append(records[np.argsort(records["key"], kind="stable")])
         writer.close()
         self.invalidate()
@@ -494,12 +501,6 @@ class Postings:
         return [s for s in self._of(kind) if s.level == level]
 
     def _maintain(self, kind: int, bulk: bool) -> None:
-        level0 = self._at(kind, 0)
-        if len(level0) >= LEVEL0_SEGMENTS:
-            if sum(s.size for s in level0) >= CAPACITY[0]:
-                self._merge(level0 + ([] if bulk else self._at(kind, 1)), 1)
-            else:
-                self._merge(level0, 0)
         if bulk:
             level = 1
             while level <= max(s.level for s in self._of(kind)):
@@ -508,6 +509,12 @@ class Postings:
                     self._merge(at, level + 1)
                 level += 1
             return
+        level0 = self._at(kind, 0)
+        if len(level0) >= LEVEL0_SEGMENTS:
+            if sum(s.size for s in level0) >= CAPACITY[0]:
+                self._merge(level0 + self._at(kind, 1), 1)
+            else:
+                self._merge(level0, 0)
         for level in range(1, len(CAPACITY)):
             at = self._at(kind, level)
             if sum(s.size for s in at) > CAPACITY[level]:
@@ -518,7 +525,12 @@ class Postings:
         level's capacity (what :meth:`add` keeps without ``bulk``): every
         such segment goes to the first level whose capacity holds it, merged
         with what is there; a level that would overflow goes up whole into
-        the next."""
+        the next. But the newest window segments of levels 0 and 1 (the
+        last transactions') stay or go to level 0 as they are, fewer than
+        :data:`LEVEL0_SEGMENTS` and at most ``CAPACITY[1]`` postings, about
+        what a leveled store keeps below level 2: the stories loaded last
+        keep their window postings in segments a reader holds whole, where
+        a copy of one of them is found without block reads."""
         for group, level in self._unsettled(kind):
             if len(group) > 1:
                 self._merge(group, level)
@@ -534,8 +546,29 @@ class Postings:
     def _unsettled(self, kind: int) -> list[tuple[list[_Segment], int]]:
         """What :meth:`settle` does: ``(segments, level)``, each group to
         become one segment at that level (empty: leveled already)."""
+        segments = self._of(kind)
+        if not self._leveling([s for s in segments if s.level >= 1]):
+            return []
+        # the newest of level 0 and of the transactions' segments (ids grow
+        # with time; a merge's output is newer than all it holds); window
+        # postings only: a copy finds its original by its ~200 window keys,
+        # but by only 32 band keys, and every small segment costs each story
+        # screened a lookup (bands kept too: p50 2.08 against 1.70 ms)
+        recent: list[_Segment] = []
+        budget = CAPACITY[1] if kind == WINDOWS else 0
+        for segment in sorted((s for s in segments if s.level <= 1), key=lambda s: s.id, reverse=True):
+            if len(recent) == LEVEL0_SEGMENTS - 1 or segment.size > budget:
+                break
+            recent.append(segment)
+            budget -= segment.size
+        keep = [([s], 0) for s in recent if s.level != 0]
+        return keep + self._leveling([s for s in segments if s not in recent])
+
+    @staticmethod
+    def _leveling(above: list[_Segment]) -> list[tuple[list[_Segment], int]]:
+        """``(segments, level)`` that make ``above`` one segment a level
+        above 0, each within its level's capacity."""
         top = len(CAPACITY)  # the last level, without a cap
-        above = [s for s in self._of(kind) if s.level >= 1]
         home = {s.id: next((i for i in range(1, top) if s.size <= CAPACITY[i]), top) for s in above}
         plan: list[tuple[list[_Segment], int]] = []
         carry: list[_Segment] = []
