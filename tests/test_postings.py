@@ -286,3 +286,19 @@ def test_settle_keeps_no_band_segment_on_level_0(tiny_segments):
     write(con, postings, lambda: postings.settle(BANDS))
     assert leveled(con, BANDS) and not postings.unsettled()
     assert all(s.level >= 1 for s in postings._of(BANDS))
+
+
+def test_a_merge_leaves_the_connection_secure_delete_as_it_was(tiny_segments):
+    """Merges free their inputs' blocks with secure_delete FAST (no zeroed
+    pages written), then give the connection its own setting back."""
+    con, postings = store()
+    for setting in (0, 1):
+        con.execute(f"PRAGMA secure_delete={setting}")
+        merged = False
+        for doc in range(1, 40):
+            before = len(postings._of(WINDOWS))
+            write(con, postings, lambda: postings.add(WINDOWS, np.arange(20, dtype=np.int64) * doc, np.full(20, doc)))
+            merged |= len(postings._of(WINDOWS)) <= before
+            assert con.execute("PRAGMA secure_delete").fetchone() == (setting,)
+        assert merged
+

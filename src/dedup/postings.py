@@ -611,13 +611,22 @@ class Postings:
             if self._removed.size:
                 records = records[~np.isin(records["doc"], self._removed)]
             writer.append(records[np.argsort(records["key"], kind="stable")])
-        for segment in inputs:
-            for table in ("postings", "filters"):
-                self._con.execute(
-                    f"DELETE FROM {table} WHERE id BETWEEN ? AND ?",
-                    (segment.block_id(0), segment.block_id((1 << _BLOCK_BITS) - 1)),
-                )
-            self._con.execute("DELETE FROM segments WHERE id = ?", (segment.id,))
+        # Freed pages of blocks (key hashes and document numbers, no text)
+        # are not zeroed: with secure_delete on (Debian's SQLite builds), zeroing
+        # them wrote the inputs once more (settling a million stories: 75.6
+        # against 68.3 s); content left in pages still in use is still zeroed.
+        (secure,) = self._con.execute("PRAGMA secure_delete").fetchone()
+        self._con.execute("PRAGMA secure_delete=FAST")
+        try:
+            for segment in inputs:
+                for table in ("postings", "filters"):
+                    self._con.execute(
+                        f"DELETE FROM {table} WHERE id BETWEEN ? AND ?",
+                        (segment.block_id(0), segment.block_id((1 << _BLOCK_BITS) - 1)),
+                    )
+                self._con.execute("DELETE FROM segments WHERE id = ?", (segment.id,))
+        finally:
+            self._con.execute(f"PRAGMA secure_delete={('OFF', 'ON', 'FAST')[secure]}")
         writer.close()
         self.invalidate()
         self.refresh()
