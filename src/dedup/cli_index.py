@@ -108,8 +108,8 @@ def index_add(
         typer.Option(
             "--bulk",
             help="Loading an archive: 10,000 documents a transaction, the index's postings not merged while adding "
-            "(up to 128 transactions; a posting is written twice in all, ~10 times without --bulk) and compacted when done (README, \"Measured\"). "
-            "Screens running meanwhile are slower. Example: --bulk -j 2.",
+            "(up to 128 transactions; a posting is written twice in all, ~10 times without --bulk) and compacted "
+            "when done (README, \"Measured\"). Screens running meanwhile are slower. Example: --bulk -j 2.",
         ),
     ] = False,
     threshold: Threshold = None,

@@ -31,8 +31,9 @@ brings the levels back to one segment each (one more rewrite: a posting of
 a million-story load is written twice in all), and readers see the leveled
 layout again; the newest transactions' window segments become level-0
 segments as they are, so the window postings of the stories loaded last are
-held whole by readers, as after a plain add. Screens during a bulk add are slower (up to ``FANIN`` segments
-a level), hence bulk adds are for loading archives, not the default
+held whole by readers, as after a plain add. Screens during a bulk add see
+up to ``FANIN`` segments a level (slower, not measured), hence bulk adds are
+for loading archives, not the default
 (``benchmarks/results/bench_index.md``).
 
 Merges run in the write transaction that triggers them, so a killed process
@@ -90,8 +91,8 @@ CACHE_BYTES = 256 << 20
 #: one of the next level (size-tiered). Level 1 collects the transactions'
 #: segments as written, so a load of up to this many transactions writes a
 #: posting twice: once, then when it settles (a million stories in 100
-#: transactions of 10,000 merged in one settle: 3,984-4,459 docs/s against
-#: 2,576-3,307 with level 0 merged by 8 and FANIN 4, README "Measured").
+#: transactions of 10,000 merged in one settle: 4,459 and 4,465 docs/s
+#: against 2,576-3,307 with level 0 merged by 8 and FANIN 4, README "Measured").
 FANIN = 128
 #: Postings a merge handles at a time (a range of keys of all its inputs).
 MERGE_CHUNK = 1 << 21
@@ -553,7 +554,8 @@ class Postings:
         # with time; a merge's output is newer than all it holds); window
         # postings only: a copy finds its original by its ~200 window keys,
         # but by only 32 band keys, and every small segment costs each story
-        # screened a lookup (bands kept too: p50 2.08 against 1.70 ms)
+        # screened a lookup (bands kept too, screens were slower than before
+        # the change: p50 2.08 against 1.84 ms; bands merged, 1.70 against 2.11)
         recent: list[_Segment] = []
         budget = CAPACITY[1] if kind == WINDOWS else 0
         for segment in sorted((s for s in segments if s.level <= 1), key=lambda s: s.id, reverse=True):
