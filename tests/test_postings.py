@@ -194,6 +194,33 @@ def test_lookup_kernels_equal_their_references(seed):
             assert at.tolist() == inside.astype(np.int64)[expected[1]].tolist()
 
 
+@pytest.mark.parametrize("kind", [BANDS, WINDOWS])
+@pytest.mark.parametrize("seed", range(6))
+def test_records_are_put_in_key_then_document_order(kind, seed):
+    """The sort of a segment's records (window records sorted as packed
+    uint64) against numpy's lexsort: keys at both ends of their range
+    (the sign bit), repeated keys, documents up to 2^32 - 1, in any order."""
+    rng = np.random.default_rng(seed)
+    dtype = postings_module._RECORDS[kind]
+    info = np.iinfo(dtype["key"])
+    n = int(rng.integers(0, 5000))
+    records = np.empty(n, dtype=dtype)
+    records["key"] = rng.choice(np.array([info.min, info.min + 1, -1, 0, 1, info.max - 1, info.max]), n)
+    records["key"][::3] = rng.integers(info.min, info.max, n, endpoint=True, dtype=dtype["key"])[::3]
+    if seed % 2:  # documents ascending within a key, as transactions write them: the stable order
+        records["doc"] = np.sort(rng.integers(0, 2**32, n, dtype=np.uint32))
+    else:
+        records["doc"] = rng.integers(0, 2**32, n, dtype=np.uint32)
+    out = postings_module._in_key_order(records)
+    if kind == WINDOWS or seed % 2:
+        expected = records[np.lexsort((records["doc"], records["key"]))]
+    else:  # band records: stable by key, documents in their order
+        expected = records[np.argsort(records["key"], kind="stable")]
+    assert out.dtype == dtype
+    assert out["key"].tolist() == expected["key"].tolist()
+    assert out["doc"].tolist() == expected["doc"].tolist()
+
+
 def test_a_lookup_reads_the_snapshot_its_transaction_began_with(tmp_path, tiny_segments):
     """A merge committed by another connection deletes the blocks of the
     segments it replaces; a reader inside its read transaction still reads

@@ -183,6 +183,31 @@ def _records(rows: list[tuple[bytes]], kind: int) -> np.ndarray:
     return np.frombuffer(b"".join(map(itemgetter(0), rows)), dtype=_RECORDS[kind])
 
 
+_HALF = np.uint64(32)
+_SIGN = np.uint64(1 << 63)
+
+
+def _in_key_order(records: np.ndarray) -> np.ndarray:
+    """``records`` sorted by key, then document.
+
+    A window record (32-bit key, 32-bit document) is sorted as one uint64,
+    the key's bits above the document's (its sign bit flipped: signed
+    order), not by a stable argsort of the keys and a gather: 27 against
+    99 ms for 2 million records of 100 sorted runs, as a merge's chunk holds
+    them, and the settle of a million stories sorts ~210 million. The
+    order is the same where documents were ascending within a key already
+    (a merge's inputs are in id order, oldest first, and document numbers
+    grow). Band records (64-bit keys) keep the stable argsort."""
+    if records.dtype != _RECORDS[WINDOWS]:
+        return records[np.argsort(records["key"], kind="stable")]
+    words = np.ascontiguousarray(records).view("<u8")  # the key in the low half, the document in the high
+    packed = (words << _HALF) | (words >> _HALF)
+    packed ^= _SIGN
+    packed.sort()
+    packed ^= _SIGN
+    return ((packed << _HALF) | (packed >> _HALF)).view(_RECORDS[WINDOWS])
+
+
 def _split(records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(keys, documents)`` of ``records``, as int64."""
     return records["key"].astype(np.int64), records["doc"].astype(np.int64)
@@ -492,7 +517,7 @@ class Postings:
         # a big transaction's segment is big from the start: it gets its
         # filter now (lookups in it skip the keys it does not hold)
         writer = _SegmentWriter(self._con, kind, 1 if bulk else 0, expected=keys.size)
-        writer.append(records[np.argsort(records["key"], kind="stable")])
+        writer.append(_in_key_order(records))
         writer.close()
         self.invalidate()
         self.refresh()
@@ -612,7 +637,7 @@ class Postings:
             records = np.concatenate(parts)
             if self._removed.size:
                 records = records[~np.isin(records["doc"], self._removed)]
-            writer.append(records[np.argsort(records["key"], kind="stable")])
+            writer.append(_in_key_order(records))
         # Freed pages of blocks (key hashes and document numbers, no text)
         # are not zeroed: with secure_delete on (Debian's SQLite builds), zeroing
         # them wrote the inputs once more (settling a million stories: 75.6
