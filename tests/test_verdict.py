@@ -128,7 +128,7 @@ def test_verdicts_beat_the_best_single_threshold_on_natural_dev():
 def test_scan_clusters_on_natural_dev_at_defaults():
     """The whole scan (verdicts, hub split, template pairs kept apart) on the
     labeled pairs: a pair is predicted a copy when both documents share a
-    cluster. Measured 0.928 precision, 0.891 recall (README "Verdicts")."""
+    cluster. Measured 0.957 precision, 0.891 recall (README "Verdicts")."""
     need(NATURAL / "pairs.jsonl")
     import orjson
 
@@ -145,8 +145,8 @@ def test_scan_clusters_on_natural_dev_at_defaults():
         got = p["a"] in cluster_of and cluster_of[p["a"]] == cluster_of.get(p["b"])
         want = p["label"] == "COPY"
         tp, fp, fn = tp + (got and want), fp + (got and not want), fn + (want and not got)
-    assert tp / (tp + fp) >= 0.92, (tp, fp, fn)
-    assert 2 * tp / (2 * tp + fp + fn) >= 0.905, (tp, fp, fn)
+    assert tp / (tp + fp) >= 0.95, (tp, fp, fn)
+    assert 2 * tp / (2 * tp + fp + fn) >= 0.92, (tp, fp, fn)
 
 
 # Slots the template test must not read as conflicting facts: each case is
@@ -203,3 +203,97 @@ def test_figures_and_names_beside_rewordings_still_conflict(x, y):
 
 def test_the_same_figure_in_digits_and_words_is_no_conflict():
     assert _conflicts(f"{LEAD} 3 متهمين {TAIL}", f"{LEAD} ثلاثة متهمين {TAIL}") == ()
+
+
+FLIGHT = (
+    "وصلت أمس الطائرة الإغاثية السعودية {ordinal} إلى مطار عدن الدولي محملة بأدوية ومستلزمات طبية، يرافقها فريق "
+    "إغاثي من مركز الملك سلمان للإغاثة والأعمال الإنسانية. وأوضح المتحدث الرسمي باسم المركز أن هذه المساعدات تأتي "
+    "ضمن جسر جوي لنقل المساعدات الإغاثية والإنسانية إلى الشعب اليمني، وأن فرق المركز تتابع توزيعها على المستشفيات "
+    "والمراكز الصحية في المحافظات المحررة بالتنسيق مع السلطات المحلية والمنظمات الدولية العاملة هناك. وقد خصصت "
+    "شحنة هذه الرحلة لمرضى الأمراض المزمنة الذين تعطلت علاجاتهم منذ أشهر بسبب نقص الأدوية في الأسواق."
+)
+FLIGHT_EDIT = (
+    " وأشار إلى أن المركز سيواصل تسيير الرحلات خلال الأيام المقبلة وفق الاحتياجات التي ترفعها الفرق الميدانية،"
+    " مبينا أن قوافل برية تحمل مواد غذائية وإيوائية انطلقت بدورها نحو المدن المتضررة من الأحداث."
+)
+
+
+def test_another_ordinal_is_a_template_however_few_other_conflicts():
+    """The fourth relief plane against the sixth: one slot in ~60 aligned
+    words, below the conflict rate, but which occurrence of a recurring event
+    a report is about is its fact; the same report re-sent with an added
+    sentence stays a copy."""
+    from dedup.verdict import align
+
+    a = FLIGHT.format(ordinal="الرابعة")
+    other = FLIGHT.format(ordinal="السادسة") + FLIGHT_EDIT
+    v = _judge(a, other)
+    assert 0.5 <= v.jaccard < 0.75
+    assert (v.relation, v.reason) == ("different", "template")
+    assert ("الرابعه", "السادسه") in v.conflicts
+    alignment = align(normalize(a), normalize(other))
+    assert 100 * len(alignment.conflicts) / alignment.aligned_words < VerdictConfig().conflict_rate
+    same = _judge(a, FLIGHT.format(ordinal="الرابعة") + FLIGHT_EDIT)
+    assert same.is_duplicate and same.reason != "template"
+
+
+@pytest.mark.parametrize(
+    "x, y, conflict",
+    [
+        ("الرابعة", "السابعة", True),  # alike in spelling, not in value
+        ("الثالث", "الثامنة", True),
+        ("الأولى", "الثانية", True),
+        ("الثاني", "الثانية", False),  # one ordinal, two genders
+    ],
+)
+def test_ordinal_slots(x, y, conflict):
+    from dedup.verdict import align
+
+    alignment = align(normalize(FLIGHT.format(ordinal=x)), normalize(FLIGHT.format(ordinal=y)))
+    assert bool(alignment.decisive) == conflict
+
+
+INTERCEPTION = (
+    "أعلن المتحدث باسم قوات التحالف أن الدفاعات الجوية اعترضت صاروخا باليستيا أطلقته الميليشيات من محافظة {origin} "
+    "باتجاه مدينة {target}، وأن الصاروخ أطلق بطريقة متعمدة لاستهداف المناطق المدنية والآهلة بالسكان، وقد تمكنت قوات "
+    "الدفاع الجوي من اعتراضه وتدميره، ونتج عن ذلك تناثر شظايا على الأحياء السكنية دون تسجيل أي إصابات. وأكد المتحدث "
+    "أن هذا العمل العدائي يثبت استمرار تورط النظام الداعم للميليشيات بتزويدها بقدرات نوعية في تحد واضح للقرارات "
+    "الأممية بهدف تهديد أمن المملكة والأمن الإقليمي والدولي، وأن إطلاق الصواريخ باتجاه المدن يعد مخالفا للقانون "
+    "الدولي الإنساني."
+)
+
+
+@pytest.mark.parametrize(
+    "origin, target, relation",
+    [
+        ("عمران", "جازان", "template"),  # another launch site, named once: decisive after محافظة
+        ("صعدة", "نجران", "template"),  # another target: نجران and جازان are 60% alike letter by letter
+        ("صعده", "جازان", "copy"),  # the same places, one re-spelled
+    ],
+)
+def test_another_place_after_a_shared_place_noun_is_a_template(origin, target, relation):
+    """Two interceptions in the same wording: the launch site or the target
+    differs in one word each, mentioned once (the recurring-word rule would
+    let it pass) and below the conflict rate; an edited copy of one report
+    (a sentence added) keeps its places."""
+    a = INTERCEPTION.format(origin="صعدة", target="جازان")
+    b = INTERCEPTION.format(origin=origin, target=target) + " " + FLIGHT_EDIT.strip()
+    v = _judge(a, b)
+    assert 0.5 <= v.jaccard < 0.75
+    if relation == "template":
+        assert (v.relation, v.reason) == ("different", "template")
+        assert len(v.conflicts) == 1  # one slot, 1 in ~90 aligned words
+    else:
+        assert v.is_duplicate and v.reason != "template"
+
+
+def test_a_place_noun_before_a_new_clause_names_nothing():
+    """Normalized text has no full stops: "in 48 of 50 states. It did..."
+    against "... states. And ..." aligns the next clause after the place
+    noun; a slot starting with the conjunction و is not read as a name."""
+    from dedup.verdict import align
+
+    lead = "تصدرت الرواية قوائم المبيعات في 48 من بين 50 ولاية"
+    tail = "رواج مبيعات الرواية إلى اقتباسها في مسلسل تلفزيوني شاهده الملايين حول العالم خلال العام الماضي"
+    assert align(normalize(f"{lead}. فعلته {tail}"), normalize(f"{lead}. ويرجع {tail}")).decisive == 0
+    assert align(normalize(f"{lead} فلوريدا {tail}"), normalize(f"{lead} تكساس {tail}")).decisive == 1

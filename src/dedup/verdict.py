@@ -28,7 +28,11 @@ aligned words replaced by words that occur nowhere in the other text and are
 not rewordings of them (spelling variants, the same stem inflected, a figure
 in digits against the same in words, a function word). Copies rarely do that
 (they add or cut whole sentences, or re-spell); templates do it in every
-sentence.
+sentence. Two kinds of slot settle it alone, however few: another ordinal
+(the fourth relief plane against the sixth) and another name after a place
+noun both texts share (the city of Jazan against the city of Najran): an
+edited copy does not change which occurrence of an event it reports, or
+where it happened.
 """
 
 from __future__ import annotations
@@ -81,6 +85,30 @@ NUMBER_VALUES = _number_values()
 NUMBER_WORDS = frozenset(NUMBER_VALUES) | {"فاصله"}  # "point", of a decimal
 
 
+def _ordinal_values() -> dict[str, int]:
+    from pyarabic.number import text2number
+    from pyarabic.number_const import UNITS_ORDINAL_WORDS, UNITS_ORDINAL_WORDS_FEMININ
+
+    from .normalize import normalize
+
+    out = {}
+    for table in (UNITS_ORDINAL_WORDS, UNITS_ORDINAL_WORDS_FEMININ):
+        for cardinal, ordinal in table.items():
+            value = text2number(cardinal)
+            if value > 0:
+                out[normalize(ordinal)] = out["ال" + normalize(ordinal)] = value
+    # "first" is not a form of واحد (pyarabic's حادي is the 1 of 11th, 21st)
+    out.update({w: 1 for w in ("اول", "الاول", "اولي", "الاولي")})
+    return out
+
+
+#: Ordinal words 1-10, masculine and feminine, with and without the article
+#: (pyarabic's tables, normalized), and their values: "the fourth relief
+#: plane", "the sixth round" name which occurrence of a recurring event a
+#: report is about, which an edited copy of it does not change.
+ORDINAL_VALUES = _ordinal_values()
+
+
 def _forms(word: str, clitics: tuple[str, ...] = _CLITICS) -> Iterator[str]:
     """``word``, then ``word`` without each leading conjunction or preposition it starts with."""
     yield word
@@ -94,6 +122,31 @@ def _in(words: frozenset[str], word: str, clitics: tuple[str, ...] = _CLITICS) -
 def _value(word: str) -> int | None:
     """The value of a number word (with a leading conjunction or preposition), if it is one."""
     return next((NUMBER_VALUES[form] for form in _forms(word) if form in NUMBER_VALUES), None)
+
+
+def _place_nouns() -> frozenset[str]:
+    from .normalize import normalize
+
+    return frozenset(
+        normalize(w)
+        for w in "مدينة محافظة منطقة ولاية إقليم مقاطعة قرية بلدة دولة جمهورية عاصمة مطار ميناء جزيرة حي".split()
+    )
+
+
+#: Nouns that introduce a place's name ("the city of", "the governorate of",
+#: "the airport of"): the word after one is a name, the fact a report of a
+#: recurring event (an interception, a flight, a forecast) changes.
+PLACE_NOUNS = _place_nouns()
+
+
+def _names_a_place(word: str) -> bool:
+    """Whether ``word`` is a place noun (with the article or a leading conjunction or preposition)."""
+    return any(f in PLACE_NOUNS or (f.startswith("ال") and f[2:] in PLACE_NOUNS) for f in _forms(word))
+
+
+def _ordinals(words: list[str]) -> set[int]:
+    """The values of the ordinal words among ``words`` (after a leading conjunction or preposition)."""
+    return {ORDINAL_VALUES[f] for w in words for f in _forms(w) if f in ORDINAL_VALUES}
 
 
 def _figure(words: list[str]) -> bool:
@@ -160,8 +213,11 @@ class VerdictConfig:
     #: a slot is at most this many words on each side
     slot_words: int = 3
     #: replaced words at least this similar (rapidfuzz ratio, 0-100) are
-    #: spelling variants, not conflicting facts
-    variant_ratio: float = 60.0
+    #: spelling variants, not conflicting facts: one letter added or changed
+    #: in a word of four or more letters scores 75 or more (اميركيه and
+    #: امريكيه 86), while two names sharing three of five letters score 60
+    #: (نجران, جازان); no labeled pair changes between 60 and 80
+    variant_ratio: float = 75.0
     #: a non-numeric slot is a fact only if its words recur in their text
     #: (a country, a city, a name is mentioned again; an edited word is not)
     recurring: bool = True
@@ -202,6 +258,10 @@ class Alignment:
 
     aligned_words: int
     conflicts: tuple[tuple[str, str], ...]
+    #: conflicts that settle it alone: another ordinal (the fourth relief
+    #: plane against the sixth) or another name after a shared place noun
+    #: (the city of Jazan against the city of Najran)
+    decisive: int
     #: words of the longer text before its first aligned word and after its last
     longer_head: int
     longer_tail: int
@@ -212,18 +272,22 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
     the conflicting slots: short replaced spans whose words occur nowhere in
     the other text and that are not the same words reworded: not spelling
     variants, no shared light stem (:func:`stem`), not one figure in digits
-    and in words, not a function word against a content word."""
+    and in words, not a function word against a content word. Other
+    ordinals, and names after a shared place noun even when mentioned once,
+    are conflicts and :attr:`Alignment.decisive` ones."""
     from rapidfuzz import fuzz
     from rapidfuzz.distance import Levenshtein
 
     wa, wb = norm_a.split(), norm_b.split()
     vocab_a, vocab_b = set(wa), set(wb)
     count_a, count_b = Counter(wa), Counter(wb)
-    aligned = 0
+    aligned = decisive = 0
     conflicts: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     first_b = last_b = None
+    previous = ""
     for op in Levenshtein.opcodes(wa, wb):
+        after, previous = previous, op.tag
         if op.tag == "equal":
             aligned += op.src_end - op.src_start
             first_b = op.dest_start if first_b is None else first_b
@@ -231,10 +295,26 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
             continue
         if op.tag != "replace":
             continue
+        # a slot right after a shared place noun is a place's name, unless a
+        # side starts a new clause (و: normalized text has no full stops)
+        place = (
+            after == "equal"
+            and _names_a_place(wa[op.src_start - 1])
+            and not any(w.startswith("و") for w in (wa[op.src_start], wb[op.dest_start]))
+        )
         sa, sb = wa[op.src_start : op.src_end], wb[op.dest_start : op.dest_end]
         if len(sa) > cfg.slot_words or len(sb) > cfg.slot_words:
             continue
         if any(w in vocab_b for w in sa) or any(w in vocab_a for w in sb):
+            continue
+        ordinals_a, ordinals_b = _ordinals(sa), _ordinals(sb)
+        if ordinals_a and ordinals_b and ordinals_a.isdisjoint(ordinals_b):
+            # before the spelling test: الرابعه and السابعه look alike
+            slot = (" ".join(sa), " ".join(sb))
+            if slot not in seen:
+                seen.add(slot)
+                conflicts.append(slot)
+                decisive += 1
             continue
         if fuzz.ratio(" ".join(sa), " ".join(sb)) >= cfg.variant_ratio:
             continue
@@ -255,14 +335,15 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
                 continue  # a re-sent copy's new day
             if all(_in(FUNCTION_WORDS, w, ("و",)) for w in sa) or all(_in(FUNCTION_WORDS, w, ("و",)) for w in sb):
                 continue  # a reworded phrase: no fact on one side
-            if cfg.recurring and not (any(count_a[w] > 1 for w in sa) or any(count_b[w] > 1 for w in sb)):
+            if cfg.recurring and not place and not (any(count_a[w] > 1 for w in sa) or any(count_b[w] > 1 for w in sb)):
                 continue
         if (ja, jb) not in seen:
             seen.add((ja, jb))
             conflicts.append((ja, jb))
+            decisive += place
     head = first_b if first_b is not None else len(wb)
     tail = len(wb) - last_b if last_b is not None else 0
-    return Alignment(aligned, tuple(conflicts), head, tail)
+    return Alignment(aligned, tuple(conflicts), decisive, head, tail)
 
 
 def _numbers(text: str) -> set[str]:
@@ -292,7 +373,7 @@ def judge(
     if cfg.templates and jac < cfg.template_max_jaccard:
         alignment = align(short, long_, cfg)
         rate = 100.0 * len(alignment.conflicts) / max(1, alignment.aligned_words)
-        if alignment.conflicts and rate >= cfg.conflict_rate:
+        if alignment.decisive or (alignment.conflicts and rate >= cfg.conflict_rate):
             return Verdict("different", jac, cont, "template", alignment.conflicts)
     if jac >= cfg.threshold:
         nums_a, nums_b = _numbers(norm_a), _numbers(norm_b)
