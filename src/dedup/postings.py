@@ -63,6 +63,7 @@ which tells a reader that its list of segments is stale.
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -166,10 +167,11 @@ def _bloom_hash(keys: np.ndarray, words: int) -> tuple[np.ndarray, np.ndarray]:
     return word, mask
 
 
-@kernel()
+@kernel(nogil=True)
 def _bloom_add(words, keys, shift):
     """Set the bits of ``keys`` (uint64 views of the keys) in ``words``: one
-    pass of :func:`_bloom_hash` (its numpy form took ~12% of adding)."""
+    pass of :func:`_bloom_hash` (its numpy form took ~12% of adding). Without
+    the GIL: a merge runs it in a helper thread while it writes blocks."""
     for i in range(keys.size):
         h = keys[i] * _BLOOM_MIX
         h ^= h >> np.uint64(29)
@@ -619,26 +621,37 @@ class Postings:
         step = max(1, MERGE_CHUNK * largest.size // (total * largest.block))
         bounds = [int(k) for k in largest.fence[step::step]]
         ranges = zip([None, *bounds], [*bounds, None])
-        writer = _SegmentWriter(self._con, kind, level, expected=total)
-        for lo, hi in ranges:
-            parts = []
-            for segment in inputs:
-                fence = segment.fence
-                first = 0 if lo is None else max(int(np.searchsorted(fence, lo, "left")) - 1, 0)
-                last = fence.size - 1 if hi is None else int(np.searchsorted(fence, hi, "left")) - 1
-                if last < first:
+        # A helper thread sorts each range's records and fills the Bloom
+        # filter while this one reads the next range and writes blocks (SQLite,
+        # numpy's sort and the filter kernel all release the GIL): the workers
+        # of a bulk add are idle while it settles.
+        with ThreadPoolExecutor(1) as helper:
+            writer = _SegmentWriter(self._con, kind, level, expected=total, helper=helper)
+            sorting: Future | None = None
+            for lo, hi in ranges:
+                parts = []
+                for segment in inputs:
+                    fence = segment.fence
+                    first = 0 if lo is None else max(int(np.searchsorted(fence, lo, "left")) - 1, 0)
+                    last = fence.size - 1 if hi is None else int(np.searchsorted(fence, hi, "left")) - 1
+                    if last < first:
+                        continue
+                    records = self._range(segment, first, last)
+                    keys = records["key"]  # sorted: the range is a slice
+                    start = 0 if lo is None else int(np.searchsorted(keys, lo, "left"))
+                    end = keys.size if hi is None else int(np.searchsorted(keys, hi, "left"))
+                    parts.append(records[start:end])
+                if not parts:
                     continue
-                records = self._range(segment, first, last)
-                keys = records["key"]  # sorted: the range is a slice
-                start = 0 if lo is None else int(np.searchsorted(keys, lo, "left"))
-                end = keys.size if hi is None else int(np.searchsorted(keys, hi, "left"))
-                parts.append(records[start:end])
-            if not parts:
-                continue
-            records = np.concatenate(parts)
-            if self._removed.size:
-                records = records[~np.isin(records["doc"], self._removed)]
-            writer.append(_in_key_order(records))
+                records = np.concatenate(parts)
+                if self._removed.size:
+                    records = records[~np.isin(records["doc"], self._removed)]
+                ready, sorting = sorting, helper.submit(_in_key_order, records)
+                if ready is not None:
+                    writer.append(ready.result())
+            if sorting is not None:
+                writer.append(sorting.result())
+            writer.finish()
         # Freed pages of blocks (key hashes and document numbers, no text)
         # are not zeroed: with secure_delete on (Debian's SQLite builds), zeroing
         # them wrote the inputs once more (settling a million stories: 75.6
@@ -663,10 +676,16 @@ class Postings:
 class _SegmentWriter:
     """Writes one segment's blocks as sorted records arrive."""
 
-    def __init__(self, con: sqlite3.Connection, kind: int, level: int, expected: int = 0):
+    def __init__(
+        self, con: sqlite3.Connection, kind: int, level: int, expected: int = 0, helper: ThreadPoolExecutor | None = None
+    ):
         """``expected``: at most how many postings will come; a segment that
-        will be bigger than :data:`CACHE_POSTINGS` gets a Bloom filter sized for them."""
+        will be bigger than :data:`CACHE_POSTINGS` gets a Bloom filter sized for them,
+        filled by ``helper`` (one thread: the filter's updates stay in order)
+        when there is one."""
         self._con = con
+        self._helper = helper
+        self._filling: list[Future] = []
         self._kind = kind
         self._id = con.execute(
             "INSERT INTO segments (kind, level, size, block, filter_words, fence) VALUES (?, ?, 0, ?, 0, x'')",
@@ -699,14 +718,25 @@ class _SegmentWriter:
         )
         self._fence.append(out["key"][::BLOCK].astype("<i8"))
         if self._bloom is not None:
-            keys = out["key"].astype(np.int64).view(np.uint64)
-            _bloom_add(self._bloom, keys, np.uint64(65 - self._bloom.size.bit_length()))
+            keys = out["key"].astype(np.int64).view(np.uint64)  # a copy: ``out`` is a view of pending
+            shift = np.uint64(65 - self._bloom.size.bit_length())
+            if self._helper is None:
+                _bloom_add(self._bloom, keys, shift)
+            else:
+                self._filling.append(self._helper.submit(_bloom_add, self._bloom, keys, shift))
         self._blocks += len(starts)
         self._size += end
         self._pending = self._pending[end:]
 
-    def close(self) -> None:
+    def finish(self) -> None:
+        """Write the last block and wait for the filter (before ``helper`` shuts down)."""
         self._flush(final=True)
+        for filling in self._filling:
+            filling.result()
+        self._filling.clear()
+
+    def close(self) -> None:
+        self.finish()
         if not self._size:
             self._con.execute("DELETE FROM segments WHERE id = ?", (self._id,))
             return
