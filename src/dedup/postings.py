@@ -191,7 +191,8 @@ _SIGN = np.uint64(1 << 63)
 
 
 def _in_key_order(records: np.ndarray) -> np.ndarray:
-    """``records`` sorted by key, then document.
+    """``records`` sorted by key: window records by key, then document; band
+    records by key, stably.
 
     A window record (32-bit key, 32-bit document) is sorted as one uint64,
     the key's bits above the document's (its sign bit flipped: signed
@@ -200,7 +201,7 @@ def _in_key_order(records: np.ndarray) -> np.ndarray:
     them, and the settle of a million stories sorts ~210 million. The
     order is the same where documents were ascending within a key already
     (a merge's inputs are in id order, oldest first, and document numbers
-    grow). Band records (64-bit keys) keep the stable argsort."""
+    grow). Band records (64-bit keys, 12 bytes) keep the stable argsort."""
     if records.dtype != _RECORDS[WINDOWS]:
         return records[np.argsort(records["key"], kind="stable")]
     words = np.ascontiguousarray(records).view("<u8")  # the key in the low half, the document in the high
