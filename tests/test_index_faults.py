@@ -74,6 +74,37 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path):
         assert set(index.ids()) == expected
 
 
+def _open_when_released(path: Path, start, results) -> None:
+    start.wait()
+    try:
+        with Index.open(path, create=True):
+            results.put("ok")
+    except Exception as err:  # reported to the test, which shows it
+        results.put(f"{type(err).__name__}: {err}")
+
+
+def test_processes_creating_one_store_at_once_all_open_it(tmp_path):
+    """Two processes released together create the same store, 30 times: every
+    opening succeeds. SQLite answers "database is locked" to a journal-mode
+    change without waiting for the lock; before the open retried it, 43 of 200
+    such openings failed (and the two-writer test above, whose processes
+    usually start apart, failed now and then)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    outcomes = []
+    for attempt in range(30):
+        start, results = context.Barrier(2), context.Queue()
+        args = (tmp_path / f"desk{attempt}.db", start, results)
+        procs = [context.Process(target=_open_when_released, args=args) for _ in range(2)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(timeout=120)
+        outcomes += [results.get(timeout=10) for _ in procs]
+    assert outcomes == ["ok"] * 60, [o for o in outcomes if o != "ok"][:3]
+
+
 def processes_running(marker: str) -> list[int]:
     """Pids of processes whose command line mentions ``marker``."""
     pids = []
