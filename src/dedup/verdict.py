@@ -267,6 +267,39 @@ class Alignment:
     longer_tail: int
 
 
+def _fact_slot(
+    sa: list[str], sb: list[str], count_a: Counter, count_b: Counter, place: bool, cfg: VerdictConfig
+) -> tuple[str, str] | None:
+    """The replaced words ``sa`` / ``sb`` as a conflicting slot (what is left
+    of each side once shared stems are set aside), or None when they are the
+    same words reworded: spelling variants, one stem inflected, one figure in
+    digits and in words, particles, a new day, function words, or (with
+    ``cfg.recurring``) words mentioned once that do not follow a place noun."""
+    from rapidfuzz import fuzz
+
+    if fuzz.ratio(" ".join(sa), " ".join(sb)) >= cfg.variant_ratio:
+        return None
+    shared = _stems(sa) & _stems(sb)
+    if shared:  # the same words inflected: a rewording, unless figures differ beside them
+        sa, sb = [w for w in sa if stem(w) not in shared], [w for w in sb if stem(w) not in shared]
+        if not (sa and sb and _figure(sa) and _figure(sb)):
+            return None
+    ja, jb = " ".join(sa), " ".join(sb)
+    digits_a, digits_b = bool(_DIGITS.search(ja)), bool(_DIGITS.search(jb))
+    if digits_a != digits_b and _same_figure(sa if digits_a else sb, sb if digits_a else sa):
+        return None  # one figure, in digits here and in words there
+    if not (_figure(sa) and _figure(sb)):
+        if not any(len(w) >= 3 for w in sa + sb):
+            return None  # particles and one-letter clitics, not facts
+        if all(_in(TIME_WORDS, w) for w in sa + sb):
+            return None  # a re-sent copy's new day
+        if all(_in(FUNCTION_WORDS, w, ("و",)) for w in sa) or all(_in(FUNCTION_WORDS, w, ("و",)) for w in sb):
+            return None  # a reworded phrase: no fact on one side
+        if cfg.recurring and not place and not (any(count_a[w] > 1 for w in sa) or any(count_b[w] > 1 for w in sb)):
+            return None
+    return ja, jb
+
+
 def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Alignment:
     """Align the word sequences (rapidfuzz Levenshtein opcodes) and collect
     the conflicting slots: short replaced spans whose words occur nowhere in
@@ -275,7 +308,6 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
     and in words, not a function word against a content word. Other
     ordinals, and names after a shared place noun even when mentioned once,
     are conflicts and :attr:`Alignment.decisive` ones."""
-    from rapidfuzz import fuzz
     from rapidfuzz.distance import Levenshtein
 
     wa, wb = norm_a.split(), norm_b.split()
@@ -308,39 +340,13 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
         if any(w in vocab_b for w in sa) or any(w in vocab_a for w in sb):
             continue
         ordinals_a, ordinals_b = _ordinals(sa), _ordinals(sb)
-        if ordinals_a and ordinals_b and ordinals_a.isdisjoint(ordinals_b):
-            # before the spelling test: الرابعه and السابعه look alike
-            slot = (" ".join(sa), " ".join(sb))
-            if slot not in seen:
-                seen.add(slot)
-                conflicts.append(slot)
-                decisive += 1
-            continue
-        if fuzz.ratio(" ".join(sa), " ".join(sb)) >= cfg.variant_ratio:
-            continue
-        shared = _stems(sa) & _stems(sb)
-        if shared:  # the same words inflected: a rewording, unless figures differ beside them
-            sa, sb = [w for w in sa if stem(w) not in shared], [w for w in sb if stem(w) not in shared]
-            if not (sa and sb and _figure(sa) and _figure(sb)):
-                continue
-        ja, jb = " ".join(sa), " ".join(sb)
-        digits_a, digits_b = bool(_DIGITS.search(ja)), bool(_DIGITS.search(jb))
-        if digits_a != digits_b and _same_figure(sa if digits_a else sb, sb if digits_a else sa):
-            continue  # one figure, in digits here and in words there
-        numeric = _figure(sa) and _figure(sb)
-        if not numeric:
-            if not any(len(w) >= 3 for w in sa + sb):
-                continue  # particles and one-letter clitics, not facts
-            if all(_in(TIME_WORDS, w) for w in sa + sb):
-                continue  # a re-sent copy's new day
-            if all(_in(FUNCTION_WORDS, w, ("و",)) for w in sa) or all(_in(FUNCTION_WORDS, w, ("و",)) for w in sb):
-                continue  # a reworded phrase: no fact on one side
-            if cfg.recurring and not place and not (any(count_a[w] > 1 for w in sa) or any(count_b[w] > 1 for w in sb)):
-                continue
-        if (ja, jb) not in seen:
-            seen.add((ja, jb))
-            conflicts.append((ja, jb))
-            decisive += place
+        # before the spelling test: الرابعه and السابعه look alike
+        ordinal = bool(ordinals_a and ordinals_b and ordinals_a.isdisjoint(ordinals_b))
+        slot = (" ".join(sa), " ".join(sb)) if ordinal else _fact_slot(sa, sb, count_a, count_b, place, cfg)
+        if slot is not None and slot not in seen:
+            seen.add(slot)
+            conflicts.append(slot)
+            decisive += ordinal or place
     head = first_b if first_b is not None else len(wb)
     tail = len(wb) - last_b if last_b is not None else 0
     return Alignment(aligned, tuple(conflicts), decisive, head, tail)
