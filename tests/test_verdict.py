@@ -194,6 +194,8 @@ def test_stem():
     [
         ("ثلاثة متهمين", "عشرين متهما"),  # the same noun inflected beside another figure
         ("5 متهمين", "ثلاثة متهمين"),  # digits and a number word of another value
+        ("5 قتلى", "ثلاثة جرحى"),  # the same, each beside another word
+        ("1 متهم", "اثنتان متهم"),  # feminine "two" (not in pyarabic's list)
         ("عصابة علي", "عصابة محمد"),  # علي is a name as well as a preposition
     ],
 )
@@ -201,8 +203,10 @@ def test_figures_and_names_beside_rewordings_still_conflict(x, y):
     assert _conflicts(f"{LEAD} {x} {TAIL}", f"{LEAD} {y} {TAIL}") != ()
 
 
-def test_the_same_figure_in_digits_and_words_is_no_conflict():
-    assert _conflicts(f"{LEAD} 3 متهمين {TAIL}", f"{LEAD} ثلاثة متهمين {TAIL}") == ()
+@pytest.mark.parametrize("x, y", [("3 متهمين", "ثلاثة متهمين"), ("1 عبوة", "واحدة عبوة"), ("2 قذيفة", "اثنتان قذيفة")])
+def test_the_same_figure_in_digits_and_words_is_no_conflict(x, y):
+    # pyarabic reads واحدة as 0 and has no اثنتان: both are given their values
+    assert _conflicts(f"{LEAD} {x} {TAIL}", f"{LEAD} {y} {TAIL}") == ()
 
 
 FLIGHT = (
@@ -244,12 +248,16 @@ def test_another_ordinal_is_a_template_however_few_other_conflicts():
         ("الثالث", "الثامنة", True),
         ("الأولى", "الثانية", True),
         ("الثاني", "الثانية", False),  # one ordinal, two genders
+        ("الحادية عشرة", "الأولى", True),  # the 11th is not the 1st
+        ("الحادية عشرة", "الحادي عشر", False),
+        ("الحادية", "الثانية", True),  # before a shared عشرة (below): the 11th against the 12th
     ],
 )
 def test_ordinal_slots(x, y, conflict):
     from dedup.verdict import align
 
-    alignment = align(normalize(FLIGHT.format(ordinal=x)), normalize(FLIGHT.format(ordinal=y)))
+    teen = " عشرة" if x == "الحادية" else ""
+    alignment = align(normalize(FLIGHT.format(ordinal=x + teen)), normalize(FLIGHT.format(ordinal=y + teen)))
     assert bool(alignment.decisive) == conflict
 
 
@@ -296,4 +304,50 @@ def test_a_place_noun_before_a_new_clause_names_nothing():
     lead = "تصدرت الرواية قوائم المبيعات في 48 من بين 50 ولاية"
     tail = "رواج مبيعات الرواية إلى اقتباسها في مسلسل تلفزيوني شاهده الملايين حول العالم خلال العام الماضي"
     assert align(normalize(f"{lead}. فعلته {tail}"), normalize(f"{lead}. ويرجع {tail}")).decisive == 0
+    assert align(normalize(f"{lead}. فعلته {tail}"), normalize(f"{lead}. والرواية {tail}")).decisive == 0
     assert align(normalize(f"{lead} فلوريدا {tail}"), normalize(f"{lead} تكساس {tail}")).decisive == 1
+    # a name that starts with the letter و is a name, not the conjunction
+    assert align(normalize(f"{lead} واشنطن {tail}"), normalize(f"{lead} تكساس {tail}")).decisive == 1
+
+
+def test_what_the_longer_text_adds_and_where_names_the_relation(story):
+    """``truncated``: the longer adds text at its end (a short new head at
+    most); ``new_lead``: 15 words or more before the shared text;
+    ``expanded``: new paragraphs inside it."""
+    other = " ".join((SEEDS / "003_9d8cd46eb67ea1a7.txt").read_text(encoding="utf-8").split()[:40])
+    words = story.split()
+    third = len(words) // 3
+    shared = " ".join(words[:third])
+    rest = " ".join(words[third : 2 * third + 60])  # the longer runs on: Jaccard < 0.5, a share > 1/3
+    cases = {
+        "truncated": (shared, f"{' '.join(other.split()[:10])} {shared} {rest}"),  # 10 new words first
+        "expanded": (shared, f"{' '.join(words[:third // 2])} {other} {' '.join(words[third // 2 : third])} {rest}"),
+        "new_lead": (shared, f"{other} {shared} {rest}"),
+    }
+    for reason, (short, long_) in cases.items():
+        v = _judge(short, long_)
+        assert v.jaccard < 0.5 and max(v.containment) > 0.95, reason
+        assert (v.is_duplicate, v.reason) == (True, reason)
+
+
+def test_empty_texts_are_not_duplicates():
+    assert judge("", "", 0, 0, 0).relation == "different"
+
+
+def test_the_report_schema_lists_every_reason_judge_gives():
+    """The schema's reason enum is dedup.verdict.PAIR_REASONS: every reason
+    literal ``judge`` can give a duplicate or partial pair is in it."""
+    import ast
+    import inspect
+
+    import dedup.verdict as verdict
+    from dedup.report import SCAN_SCHEMA
+
+    given = {
+        node.value
+        for node in ast.walk(ast.parse(inspect.getsource(verdict.judge)))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.islower() and " " not in node.value
+    }
+    relations = verdict.DUPLICATE_RELATIONS | {"partial", "different"}
+    assert given - relations == set(verdict.PAIR_REASONS) | {"low_similarity", "template"}
+    assert SCAN_SCHEMA["$defs"]["pair"]["properties"]["reason"]["enum"] == [None, *verdict.PAIR_REASONS]

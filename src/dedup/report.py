@@ -20,7 +20,7 @@ from .evidence import passage_objects
 from .normalize import OffsetMap, normalize_with_offsets
 from .passages import PartialPair
 from .scan import ScanConfig, ScanResult
-from .verdict import overlap
+from .verdict import DUPLICATE_RELATIONS, PAIR_REASONS, overlap
 from .verify import estimated_jaccard, intersection_sizes
 
 SCHEMA_VERSION = "1.1"
@@ -39,7 +39,8 @@ def parameters(cfg: ScanConfig) -> dict:
 
 def verdict_parameters(cfg: ScanConfig) -> dict:
     """The verdict rules in force (dedup.verdict): they decide which verified
-    pairs are duplicates, not what is hashed, so an index does not store them."""
+    pairs are duplicates, not what is hashed, so a store is not checked
+    against them (an index judges with the rules it was built with)."""
     return {
         "containment": cfg.containment,
         "containment_windows": cfg.containment_windows,
@@ -208,11 +209,15 @@ _PAIR = {
         "a": {"type": "string"},
         "b": {"type": "string"},
         "relation": {
-            "type": "string",
-            "description": "dedup.verdict's relation (duplicate, near_duplicate, update, ...), "
-            "or partial: only a passage is shared (never a cluster edge)",
+            "enum": sorted(DUPLICATE_RELATIONS | {"partial"}),
+            "description": "dedup.verdict's relation; partial: the shorter text is a small part of the longer "
+            "(a cluster edge only with --partial-as-duplicate), or only a passage is shared (never an edge)",
         },
-        "reason": {"type": ["string", "null"], "description": "why the verdict chose the relation"},
+        "reason": {
+            "enum": [None, *PAIR_REASONS],
+            "description": "why the verdict chose the relation (README, Verdicts); null for duplicate and for "
+            "a passage-only partial pair",
+        },
         "jaccard": {**_NUM, "description": "exact Jaccard of the shingle sets"},
         "estimated_jaccard": {**_NUM, "description": "MinHash estimate (share of equal signature slots)"},
         "containment": {

@@ -7,11 +7,18 @@ place. Relations:
 - ``duplicate``: the same text up to normalization.
 - ``near_duplicate``: an edited copy (reason ``edited``: exact Jaccard at or
   above the threshold), or a cut-down copy (reason ``truncated``: the shorter
-  text is contained in the longer, which only adds material at its end).
+  text is contained in the longer, which adds fewer than
+  :data:`NEW_LEAD_WORDS` words before it and inside it: what it adds is at
+  its end).
 - ``update``: the same story with changed figures (reason ``figures_changed``)
-  or with a new lead or new paragraphs over the same text (``new_lead``,
-  ``expanded``).
-- ``partial``: only a passage is shared (found by passage detection, not here).
+  or with a new lead (``new_lead``: that many words or more before the shared
+  text) or new paragraphs inside it (``expanded``).
+- ``partial``: the shorter text is contained in the longer but is less than
+  :attr:`VerdictConfig.min_share` of it (a short story inside a long
+  article); counted as a duplicate only with
+  :attr:`VerdictConfig.partial_is_duplicate`. Scan also reports shared
+  passages between otherwise different stories as partial pairs
+  (:mod:`dedup.passages`).
 - ``different``: not a copy; reason ``low_similarity``, or ``template`` when
   the two texts share their wording but disagree on its facts (royal cables to
   different countries, weather or market reports of different days, different
@@ -45,7 +52,11 @@ from dataclasses import dataclass
 import numpy as np
 
 DUPLICATE_RELATIONS = frozenset({"duplicate", "near_duplicate", "update"})
-#: words the longer text has before the shared text for it to count as a new lead
+#: reasons of the pairs a report lists (duplicate relations and partial);
+#: the other two, ``low_similarity`` and ``template``, are of ``different``
+PAIR_REASONS = ("edited", "truncated", "figures_changed", "new_lead", "expanded", "contained")
+#: words the longer text has before the shared text for it to count as a new
+#: lead, or inside it for new paragraphs (a sentence of wire copy)
 NEW_LEAD_WORDS = 15
 _DIGITS = re.compile(r"\d+")
 #: Time references (normalized), which copies edit when re-sent a day later:
@@ -74,8 +85,11 @@ def _number_values() -> dict[str, int]:
 
     from .normalize import normalize
 
-    # text2number reads the unnormalized word (it knows ة, not ه)
-    return {normalize(w): text2number(w) for w in words}
+    # text2number reads the unnormalized word (it knows ة, not ه); it reads
+    # واحدة as 0, and the list has no feminine "two"
+    values = {normalize(w): text2number(w) for w in words}
+    values.update({normalize(w): v for w, v in (("واحدة", 1), ("اثنتان", 2), ("اثنتين", 2), ("اثنتا", 2), ("اثنتي", 2))})
+    return values
 
 
 #: Arabic number words (pyarabic's list), normalized like the texts, and
@@ -144,9 +158,32 @@ def _names_a_place(word: str) -> bool:
     return any(f in PLACE_NOUNS or (f.startswith("ال") and f[2:] in PLACE_NOUNS) for f in _forms(word))
 
 
-def _ordinals(words: list[str]) -> set[int]:
-    """The values of the ordinal words among ``words`` (after a leading conjunction or preposition)."""
-    return {ORDINAL_VALUES[f] for w in words for f in _forms(w) if f in ORDINAL_VALUES}
+#: the second word of a compound ordinal 11th-19th (الحادية عشرة, الثاني عشر)
+_TEEN = frozenset({"عشر", "عشره"})
+
+
+def _ordinals(words: list[str], following: str = "") -> set[int]:
+    """The values of the ordinal words among ``words`` (after a leading
+    conjunction or preposition). One followed by عشر or عشرة, in ``words``
+    or as the ``following`` word of the text, is a teen: الحادية عشرة is 11,
+    not 1, and the slot الحادية / الثانية before a shared عشرة is 11 / 12."""
+    out = set()
+    for i, w in enumerate(words):
+        value = next((ORDINAL_VALUES[f] for f in _forms(w) if f in ORDINAL_VALUES), None)
+        if value is not None:
+            out.add(value + 10 if (words[i + 1] if i + 1 < len(words) else following) in _TEEN else value)
+    return out
+
+
+def _and(word: str, vocab: set[str]) -> bool:
+    """Whether ``word`` is the conjunction و and a word: one that occurs
+    bare in either text, a function word, one with the article (والرياض) or
+    a verb in the imperfect (ويرجع, وتقول). A name that starts with the
+    letter (واشنطن, وهران) is not."""
+    rest = word[1:]
+    return word.startswith("و") and (
+        rest in vocab or rest in FUNCTION_WORDS or rest.startswith("ال") or (rest[:1] in "يتن" and len(rest) >= 4)
+    )
 
 
 def _figure(words: list[str]) -> bool:
@@ -156,12 +193,15 @@ def _figure(words: list[str]) -> bool:
 
 def _same_figure(digits: list[str], words: list[str]) -> bool:
     """Whether a slot with digits on one side and number words on the other
-    can be one figure written two ways: not when each side is a single
-    number whose values differ (5 against ثلاثة)."""
+    can be one figure written two ways: not when each side holds a single
+    number and their values differ (5 against ثلاثة, 5 قتلى against ثلاثة
+    جرحى). Several numbers on a side (ثلاث مئة, a decimal) are not compared."""
     if not _figure(words):
         return False
-    if len(digits) == 1 and digits[0].isdigit() and len(words) == 1:
-        return _value(words[0]) == int(digits[0])
+    figures = [w for w in digits if _DIGITS.search(w)]
+    values = [v for v in map(_value, words) if v is not None]
+    if len(figures) == 1 and figures[0].isdigit() and len(values) == 1:
+        return values[0] == int(figures[0])
     return True
 
 
@@ -262,9 +302,11 @@ class Alignment:
     #: plane against the sixth) or another name after a shared place noun
     #: (the city of Jazan against the city of Najran)
     decisive: int
-    #: words of the longer text before its first aligned word and after its last
+    #: words of the longer text before its first aligned word (a new lead)
     longer_head: int
-    longer_tail: int
+    #: words the longer text has between its first and last aligned word
+    #: beyond what the shorter has between its own (inserted paragraphs)
+    longer_inside: int
 
 
 def _fact_slot(
@@ -312,34 +354,37 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
 
     wa, wb = norm_a.split(), norm_b.split()
     vocab_a, vocab_b = set(wa), set(wb)
+    vocab = vocab_a | vocab_b
     count_a, count_b = Counter(wa), Counter(wb)
     aligned = decisive = 0
     conflicts: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
-    first_b = last_b = None
+    first_a = last_a = first_b = last_b = None
     previous = ""
     for op in Levenshtein.opcodes(wa, wb):
         after, previous = previous, op.tag
         if op.tag == "equal":
             aligned += op.src_end - op.src_start
-            first_b = op.dest_start if first_b is None else first_b
-            last_b = op.dest_end
+            if first_b is None:
+                first_a, first_b = op.src_start, op.dest_start
+            last_a, last_b = op.src_end, op.dest_end
             continue
         if op.tag != "replace":
             continue
         # a slot right after a shared place noun is a place's name, unless a
-        # side starts a new clause (و: normalized text has no full stops)
+        # side starts a new clause (normalized text has no full stops)
         place = (
             after == "equal"
             and _names_a_place(wa[op.src_start - 1])
-            and not any(w.startswith("و") for w in (wa[op.src_start], wb[op.dest_start]))
+            and not any(_and(w, vocab) for w in (wa[op.src_start], wb[op.dest_start]))
         )
         sa, sb = wa[op.src_start : op.src_end], wb[op.dest_start : op.dest_end]
         if len(sa) > cfg.slot_words or len(sb) > cfg.slot_words:
             continue
         if any(w in vocab_b for w in sa) or any(w in vocab_a for w in sb):
             continue
-        ordinals_a, ordinals_b = _ordinals(sa), _ordinals(sb)
+        ordinals_a = _ordinals(sa, wa[op.src_end] if op.src_end < len(wa) else "")
+        ordinals_b = _ordinals(sb, wb[op.dest_end] if op.dest_end < len(wb) else "")
         # before the spelling test: الرابعه and السابعه look alike
         ordinal = bool(ordinals_a and ordinals_b and ordinals_a.isdisjoint(ordinals_b))
         slot = (" ".join(sa), " ".join(sb)) if ordinal else _fact_slot(sa, sb, count_a, count_b, place, cfg)
@@ -347,9 +392,10 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
             seen.add(slot)
             conflicts.append(slot)
             decisive += ordinal or place
-    head = first_b if first_b is not None else len(wb)
-    tail = len(wb) - last_b if last_b is not None else 0
-    return Alignment(aligned, tuple(conflicts), decisive, head, tail)
+    if first_b is None:
+        return Alignment(aligned, tuple(conflicts), decisive, len(wb), 0)
+    inside = max(0, (last_b - first_b) - (last_a - first_a))
+    return Alignment(aligned, tuple(conflicts), decisive, first_b, inside)
 
 
 def _numbers(text: str) -> set[str]:
@@ -367,7 +413,7 @@ def judge(
     """
     cfg = threshold if isinstance(threshold, VerdictConfig) else VerdictConfig(threshold=threshold)
     jac, cont = overlap(inter, size_a, size_b)
-    if norm_a == norm_b:
+    if norm_a and norm_a == norm_b:  # two empty texts are not one story
         return Verdict("duplicate", jac, cont)
     contained = max(cont)
     if jac < cfg.threshold and contained < cfg.containment:
@@ -389,9 +435,11 @@ def judge(
     if min(cont) < cfg.min_share:
         return Verdict("partial", jac, cont, "contained", partial_counts=cfg.partial_is_duplicate)
     alignment = alignment or align(short, long_, cfg)
-    if alignment.longer_head < NEW_LEAD_WORDS and alignment.longer_head <= alignment.longer_tail:
-        return Verdict("near_duplicate", jac, cont, "truncated")
-    return Verdict("update", jac, cont, "new_lead" if alignment.longer_head >= NEW_LEAD_WORDS else "expanded")
+    if alignment.longer_head >= NEW_LEAD_WORDS:
+        return Verdict("update", jac, cont, "new_lead")
+    if alignment.longer_inside >= NEW_LEAD_WORDS:
+        return Verdict("update", jac, cont, "expanded")
+    return Verdict("near_duplicate", jac, cont, "truncated")
 
 
 def judge_pairs(
