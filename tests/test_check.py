@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import jsonschema
 import orjson
 from typer.testing import CliRunner
 
 from dedup.cli import app
 from dedup.index import Index
-from dedup.report import parameters
+from dedup.report import CHECK_SCHEMA, SCHEMAS, parameters
 from dedup.scan import ScanConfig
 
 from test_index import docs_of, edited, synthetic_texts
@@ -53,6 +54,7 @@ def test_duplicates_of_corpus_and_among_new_documents_exit_1(tmp_path):
     assert (m["id"], m["found_in"]) == ("twin-a.txt", "new")
     assert flagged["copy.txt"]["relation"] == flagged["copy.txt"]["matches"][0]["relation"]
     assert report["parameters"]["shingle_size"] == 5 and report["schema_version"] == "1.2"
+    jsonschema.validate(report, CHECK_SCHEMA)
     # the verdict rules in force, as a scan report gives them
     assert report["parameters"]["verdict"] == parameters(ScanConfig())["verdict"]
     # same input, same bytes
@@ -127,6 +129,7 @@ def test_unusable_new_documents_are_reported_not_fatal_unless_strict(tmp_path):
     result, report = check("--against", str(corpus), str(tmp_path / "ok.txt"), str(tmp_path / "bad.txt"))
     assert result.exit_code == 0
     assert [p["reason"] for p in report["skipped"]] == ["invalid_utf8"]
+    jsonschema.validate(report, CHECK_SCHEMA)
     result, _ = check("--strict", "--against", str(corpus), str(tmp_path / "ok.txt"), str(tmp_path / "bad.txt"))
     assert result.exit_code == 2 and "byte offset 2" in result.stderr
 
@@ -136,3 +139,11 @@ def test_pre_commit_hook_definition_runs_check_on_all_files_at_once():
     assert "- id: dedup-check" in text
     assert "entry: dedup check" in text
     assert "require_serial: true" in text  # copies among staged files need one call
+
+
+def test_schema_command_prints_each_commands_schema():
+    for command, schema in SCHEMAS.items():
+        result = runner.invoke(app, ["schema", command])
+        assert result.exit_code == 0 and orjson.loads(result.stdout) == schema
+        jsonschema.Draft202012Validator.check_schema(schema)
+    assert runner.invoke(app, ["schema", "index"]).exit_code == 2

@@ -7,11 +7,13 @@ import select
 import subprocess
 import sys
 
+import jsonschema
 import orjson
 from typer.testing import CliRunner
 
 from dedup.cli import app
 from dedup.index import Index
+from dedup.report import SCREEN_SCHEMA
 
 from test_index import docs_of, edited, synthetic_texts
 
@@ -94,6 +96,8 @@ def test_error_verdicts_name_line_reason_and_known_id(tmp_path):
     ]
     assert [v["id"] for v in got] == [None, "no-text", None, None, "empty", "short", None]
     assert "byte offset" in got[3]["error"]
+    for verdict in got:
+        jsonschema.validate(verdict, SCREEN_SCHEMA)
 
 
 def test_add_makes_each_new_document_visible_to_the_next_line(tmp_path):
@@ -116,6 +120,8 @@ def test_add_makes_each_new_document_visible_to_the_next_line(tmp_path):
         "reason": None,
     }
     assert match["containment"] == [1.0, 1.0] and len(match["passages"]) == 1
+    for verdict in got:
+        jsonschema.validate(verdict, SCREEN_SCHEMA)
     with Index.open(db) as index:
         assert index.ids() == ["a", "b"]
     # same input, same bytes (a fresh store gives the same verdicts)

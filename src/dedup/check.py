@@ -25,10 +25,9 @@ from typing import Any
 
 from .index import Index, Match, match_object, matched
 from .inputs import Document, JsonlFields, Problem, check_paths, read_documents
-from .report import TOOL, parameters
+from .report import CHECK_SCHEMA_VERSION, TOOL, parameters
 from .scan import ScanConfig, collect, scan
 
-CHECK_SCHEMA_VERSION = "1.2"  # 1.1: matches carry containment and passages; 1.2: parameters carry the verdict rules
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 

@@ -286,19 +286,32 @@ def scan(
     write_output(jsonl_lines(report) if output_format is OutputFormat.jsonl else [json_bytes(report)], output)
 
 
-@app.command()
-def schema() -> None:
-    """Print the JSON Schema of the scan report.
+class SchemaOf(str, Enum):
+    scan = "scan"
+    screen = "screen"
+    check = "check"
 
-    Example:
+
+@app.command()
+def schema(
+    command: Annotated[
+        SchemaOf,
+        typer.Argument(help="Whose output: scan (the report), screen (one output line) or check (the report)."),
+    ] = SchemaOf.scan,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of a command's JSON output.
+
+    Examples:
 
         dedup schema > dedup-scan.schema.json
+
+        dedup schema screen > dedup-screen-line.schema.json
     """
     import orjson
 
-    from .report import SCAN_SCHEMA
+    from .report import SCHEMAS
 
-    write_output([orjson.dumps(SCAN_SCHEMA, option=orjson.OPT_INDENT_2) + b"\n"], None)
+    write_output([orjson.dumps(SCHEMAS[command.value], option=orjson.OPT_INDENT_2) + b"\n"], None)
 
 
 def main() -> None:

@@ -24,6 +24,9 @@ from .verdict import DUPLICATE_RELATIONS, PAIR_REASONS, overlap
 from .verify import estimated_jaccard, intersection_sizes
 
 SCHEMA_VERSION = "1.1"
+#: ``dedup check``'s report (1.1: matches carry containment and passages; 1.2:
+#: parameters carry the verdict rules)
+CHECK_SCHEMA_VERSION = "1.2"
 TOOL = {"name": "dedup", "version": __version__}
 
 
@@ -237,12 +240,57 @@ _PROBLEM = {
         "origin": {"type": "string"},
         "id": {"type": ["string", "null"]},
         "reason": {
-            "enum": ["invalid_utf8", "empty", "binary", "malformed_json", "missing_field", "not_text", "unreadable", "too_short"]
+            "enum": [
+                "invalid_utf8",
+                "empty",
+                "binary",
+                "malformed_json",
+                "missing_field",
+                "not_text",
+                "unreadable",
+                "too_short",
+                "id_conflict",
+            ],
+            "description": "id_conflict: an index already holds the id with another text (screen --add, check's corpus)",
         },
         "message": {"type": "string"},
     },
 }
 _INT = {"type": "integer", "minimum": 0}
+
+_TOOL = {
+    "type": "object",
+    "required": ["name", "version"],
+    "properties": {"name": {"const": "dedup"}, "version": {"type": "string"}},
+}
+_PARAMETERS = {
+    "type": "object",
+    "required": ["threshold", "shingle_kind", "shingle_size", "num_perm", "seed", "bands", "rows"],
+    "properties": {
+        "threshold": _NUM,
+        "shingle_kind": {"enum": ["char", "word"]},
+        "shingle_size": {"type": "integer", "minimum": 1},
+        "num_perm": {"type": "integer", "minimum": 1},
+        "seed": {"type": "integer"},
+        "lsh_threshold": {**_NUM, "description": "Jaccard the LSH bands are tuned for"},
+        "bands": {"type": "integer", "minimum": 1},
+        "rows": {"type": "integer", "minimum": 1},
+        "minhash_scheme": {"const": "affine32"},
+        "shingle_hash": {"type": "string"},
+        "normalization": {"type": "string"},
+        "verdict": {
+            "type": "object",
+            "description": "the verdict rules in force (README, Verdicts)",
+            "properties": {
+                "containment": _NUM,
+                "containment_windows": {"type": "integer", "minimum": 0},
+                "templates": {"type": "boolean"},
+                "split_chains": {"type": "boolean"},
+                "partial_is_duplicate": {"type": "boolean"},
+            },
+        },
+    },
+}
 
 SCAN_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -252,39 +300,8 @@ SCAN_SCHEMA = {
     "required": ["schema_version", "tool", "parameters", "stats", "skipped", "clusters"],
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},
-        "tool": {
-            "type": "object",
-            "required": ["name", "version"],
-            "properties": {"name": {"const": "dedup"}, "version": {"type": "string"}},
-        },
-        "parameters": {
-            "type": "object",
-            "required": ["threshold", "shingle_kind", "shingle_size", "num_perm", "seed", "bands", "rows"],
-            "properties": {
-                "threshold": _NUM,
-                "shingle_kind": {"enum": ["char", "word"]},
-                "shingle_size": {"type": "integer", "minimum": 1},
-                "num_perm": {"type": "integer", "minimum": 1},
-                "seed": {"type": "integer"},
-                "lsh_threshold": {**_NUM, "description": "Jaccard the LSH bands are tuned for"},
-                "bands": {"type": "integer", "minimum": 1},
-                "rows": {"type": "integer", "minimum": 1},
-                "minhash_scheme": {"const": "affine32"},
-                "shingle_hash": {"type": "string"},
-                "normalization": {"type": "string"},
-                "verdict": {
-                    "type": "object",
-                    "description": "the verdict rules in force (README, Verdicts)",
-                    "properties": {
-                        "containment": _NUM,
-                        "containment_windows": {"type": "integer", "minimum": 0},
-                        "templates": {"type": "boolean"},
-                        "split_chains": {"type": "boolean"},
-                        "partial_is_duplicate": {"type": "boolean"},
-                    },
-                },
-            },
-        },
+        "tool": _TOOL,
+        "parameters": _PARAMETERS,
         "stats": {
             "type": "object",
             "required": [
@@ -316,3 +333,104 @@ SCAN_SCHEMA = {
     },
     "$defs": {"cluster": _CLUSTER, "pair": _PAIR, "passage": _PASSAGE, "problem": _PROBLEM},
 }
+
+_RELATION = _PAIR["properties"]["relation"]
+_REASON = _PAIR["properties"]["reason"]
+_MATCH = {
+    "type": "object",
+    "required": ["id", "similarity", "relation", "reason", "containment", "passages"],
+    "properties": {
+        "id": {"type": "string", "description": "the indexed (or, in check, new) document matched"},
+        "similarity": {**_NUM, "description": "exact Jaccard of the shingle sets"},
+        "relation": _RELATION,
+        "reason": _REASON,
+        "containment": {
+            **_PAIR["properties"]["containment"],
+            "description": "[share of the screened document's shingles found in the match, share of the match's "
+            "found in the screened document]",
+        },
+        "passages": {
+            "type": "array",
+            "items": _PASSAGE,
+            "description": "shared passages; a: offsets in the screened document, b: in the match",
+        },
+        "found_in": {"enum": ["corpus", "new"], "description": "check only: the corpus, or another new document"},
+    },
+}
+
+SCREEN_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://dedup.invalid/schema/screen-line/1",
+    "title": "dedup screen: one output line per non-blank input line",
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["line", "id", "verdict", "matches"],
+            "additionalProperties": False,
+            "properties": {
+                "line": {"type": "integer", "minimum": 1, "description": "the input line number"},
+                "id": {"type": "string"},
+                "verdict": {
+                    "enum": ["new", *_RELATION["enum"]],
+                    "description": "new, or the relation of the best match",
+                },
+                "matches": {"type": "array", "items": _MATCH, "description": "most similar first"},
+                "added": {"type": "boolean", "description": "only with --add: whether the line was indexed"},
+            },
+        },
+        {
+            "type": "object",
+            "required": ["line", "id", "verdict", "reason", "error"],
+            "additionalProperties": False,
+            "properties": {
+                "line": {"type": "integer", "minimum": 1},
+                "id": {"type": ["string", "null"], "description": "the id, when the line has one"},
+                "verdict": {"const": "error"},
+                "reason": _PROBLEM["properties"]["reason"],
+                "error": {"type": "string", "description": "the message, naming the line"},
+            },
+        },
+    ],
+    "$defs": {"match": _MATCH, "passage": _PASSAGE},
+}
+
+CHECK_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": f"https://dedup.invalid/schema/check/{CHECK_SCHEMA_VERSION}",
+    "title": "dedup check report",
+    "type": "object",
+    "required": ["schema_version", "tool", "parameters", "against", "stats", "duplicates", "skipped"],
+    "properties": {
+        "schema_version": {"const": CHECK_SCHEMA_VERSION},
+        "tool": _TOOL,
+        "parameters": _PARAMETERS,
+        "against": {"type": "string", "description": "the corpus: an index file, a directory or a JSONL file"},
+        "stats": {
+            "type": "object",
+            "required": ["new_documents", "corpus_documents", "duplicates", "skipped"],
+            "properties": {
+                "new_documents": _INT,
+                "corpus_documents": _INT,
+                "duplicates": {**_INT, "description": "new documents that duplicate something"},
+                "skipped": _INT,
+            },
+        },
+        "duplicates": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "origin", "relation", "matches"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "origin": {"type": "string", "description": "where the new document was read"},
+                    "relation": {**_RELATION, "description": "the relation of the best match"},
+                    "matches": {"type": "array", "minItems": 1, "items": _MATCH},
+                },
+            },
+        },
+        "skipped": {"type": "array", "items": _PROBLEM, "description": "unusable new or corpus documents"},
+    },
+    "$defs": {"match": _MATCH, "passage": _PASSAGE, "problem": _PROBLEM},
+}
+#: the schema of each command's JSON output, for ``dedup schema``
+SCHEMAS = {"scan": SCAN_SCHEMA, "screen": SCREEN_SCHEMA, "check": CHECK_SCHEMA}
