@@ -128,7 +128,7 @@ def test_verdicts_beat_the_best_single_threshold_on_natural_dev():
 def test_scan_clusters_on_natural_dev_at_defaults():
     """The whole scan (verdicts, hub split, template pairs kept apart) on the
     labeled pairs: a pair is predicted a copy when both documents share a
-    cluster. Measured 0.957 precision, 0.891 recall (README "Verdicts")."""
+    cluster. Measured 0.968 precision, 0.891 recall (README "Verdicts")."""
     need(NATURAL / "pairs.jsonl")
     import orjson
 
@@ -145,8 +145,8 @@ def test_scan_clusters_on_natural_dev_at_defaults():
         got = p["a"] in cluster_of and cluster_of[p["a"]] == cluster_of.get(p["b"])
         want = p["label"] == "COPY"
         tp, fp, fn = tp + (got and want), fp + (got and not want), fn + (want and not got)
-    assert tp / (tp + fp) >= 0.95, (tp, fp, fn)
-    assert 2 * tp / (2 * tp + fp + fn) >= 0.92, (tp, fp, fn)
+    assert tp / (tp + fp) >= 0.96, (tp, fp, fn)
+    assert 2 * tp / (2 * tp + fp + fn) >= 0.925, (tp, fp, fn)
 
 
 # Slots the template test must not read as conflicting facts: each case is
@@ -351,3 +351,32 @@ def test_the_report_schema_lists_every_reason_judge_gives():
     relations = verdict.DUPLICATE_RELATIONS | {"partial", "different"}
     assert given - relations == set(verdict.PAIR_REASONS) | {"low_similarity", "template"}
     assert SCAN_SCHEMA["$defs"]["pair"]["properties"]["reason"]["enum"] == [None, *verdict.PAIR_REASONS]
+
+
+FORECAST = (
+    "توقعت الرئاسة العامة للأرصاد وحماية البيئة في تقريرها عن حالة الطقس لهذا اليوم {regions}. وأورد التقرير أن "
+    "حركة الرياح السطحية على البحر الأحمر ستكون شمالية غربية بسرعة 15-35 كم/ساعة، وارتفاع الموج من 1 إلى 2 متر، "
+    "بينما تكون حركة الرياح السطحية على الخليج العربي شمالية غربية بسرعة {gulf_wind} كم/ساعة، وارتفاع الموج من "
+    "{gulf_waves} متر، وحالة البحر متوسط الموج."
+)
+
+
+def test_other_figures_are_conflicts_even_when_the_other_text_has_them_elsewhere():
+    """Weather reports of two days: the Gulf's wind speeds and waves are the
+    Red Sea's of the other day. A report repeats figures, so a figure found
+    elsewhere in the other text has not moved there: both slots conflict,
+    and the two days are a template; the same day's report re-sent with
+    another list of regions is a copy."""
+    from dedup.verdict import align
+
+    day1 = FORECAST.format(
+        regions="أمطارا رعدية على مرتفعات جازان وعسير والباحة ومكة المكرمة", gulf_wind="15-35", gulf_waves="1 إلى 2"
+    )
+    day2 = FORECAST.format(
+        regions="طقسا شديد الحرارة على شرق ووسط المملكة مع تدني الرؤية الأفقية", gulf_wind="10-30", gulf_waves="3 إلى 4"
+    )
+    assert align(normalize(day1), normalize(day2)).conflicts == (("15 35", "10 30"), ("1", "3"), ("2", "4"))
+    v = _judge(day1, day2)
+    assert v.jaccard < 0.75 and (v.relation, v.reason) == ("different", "template")
+    resent = day1.replace("أمطارا رعدية على مرتفعات جازان وعسير والباحة ومكة المكرمة", "أمطارا رعدية على مرتفعات جازان")
+    assert _judge(day1, resent).is_duplicate
