@@ -380,3 +380,13 @@ def test_other_figures_are_conflicts_even_when_the_other_text_has_them_elsewhere
     assert v.jaccard < 0.75 and (v.relation, v.reason) == ("different", "template")
     resent = day1.replace("أمطارا رعدية على مرتفعات جازان وعسير والباحة ومكة المكرمة", "أمطارا رعدية على مرتفعات جازان")
     assert _judge(day1, resent).is_duplicate
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("threshold", 0.0), ("containment", 1.5), ("template_max_jaccard", -0.1), ("min_share", 2.0),
+     ("conflict_rate", 0.0), ("slot_words", 0), ("variant_ratio", 101.0)],
+)
+def test_verdict_config_refuses_values_outside_their_range(field, value):
+    with pytest.raises(ValueError, match=field):
+        VerdictConfig(**{field: value})

@@ -267,6 +267,20 @@ class VerdictConfig:
     #: duplicates too
     partial_is_duplicate: bool = False
 
+    def __post_init__(self) -> None:
+        # a library caller gets the same guard the CLI's option ranges give
+        for name in ("threshold", "containment", "template_max_jaccard"):
+            if not 0.0 < getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
+        if not 0.0 <= self.min_share <= 1.0:
+            raise ValueError(f"min_share must be in [0, 1], got {self.min_share}")
+        if self.conflict_rate <= 0.0:
+            raise ValueError(f"conflict_rate must be > 0 (conflicting slots per 100 aligned words), got {self.conflict_rate}")
+        if self.slot_words < 1:
+            raise ValueError(f"slot_words must be >= 1, got {self.slot_words}")
+        if not 0.0 <= self.variant_ratio <= 100.0:
+            raise ValueError(f"variant_ratio must be in [0, 100], got {self.variant_ratio}")
+
 
 @dataclass(frozen=True)
 class Verdict:
