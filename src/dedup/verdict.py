@@ -31,9 +31,10 @@ similarity threshold cannot tell a truncated copy (low Jaccard, high
 containment) from a template report about another occasion (high Jaccard and
 containment). Containment recovers the truncations and updates; the template
 test rejects pairs whose shared wording is interrupted by conflicting slots:
-aligned words replaced by words that occur nowhere in the other text and are
-not rewordings of them (spelling variants, the same stem inflected, a figure
-in digits against the same in words, a function word). Copies rarely do that
+aligned words replaced by words that occur nowhere in the other text (or
+figures by other figures, which a report repeats) and are not rewordings of
+them (spelling variants, the same stem inflected, a figure in digits against
+the same in words, a function word). Copies rarely do that
 (they add or cut whole sentences, or re-spell); templates do it in every
 sentence. Two kinds of slot settle it alone, however few: another ordinal
 (the fourth relief plane against the sixth) and another name after a place
@@ -359,7 +360,8 @@ def _fact_slot(
 def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Alignment:
     """Align the word sequences (rapidfuzz Levenshtein opcodes) and collect
     the conflicting slots: short replaced spans whose words occur nowhere in
-    the other text and that are not the same words reworded: not spelling
+    the other text (figures: whose sides share no figure) and that are not
+    the same words reworded: not spelling
     variants, no shared light stem (:func:`stem`), not one figure in digits
     and in words, not a function word against a content word. Other
     ordinals, and names after a shared place noun even when mentioned once,
