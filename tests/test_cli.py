@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import jsonschema
@@ -117,6 +118,9 @@ def test_bad_inputs_are_reported_not_dropped(tmp_path):
     assert by_reason["too_short"]["id"] == "short.txt"
     assert report["stats"]["skipped"] == 6
     assert report["stats"]["documents_scanned"] == 4
+    # and each is logged on stderr, the one too short to shingle too
+    logged = run("scan", str(d), str(jsonl)).stderr
+    assert all(p["message"] in logged for p in report["skipped"]), logged
 
 
 def test_strict_stops_at_first_bad_document(tmp_path):
@@ -134,6 +138,40 @@ def test_duplicate_id_is_an_error_naming_both_places(tmp_path):
     result = run("scan", str(a), str(b))
     assert result.exit_code == 2
     assert "duplicate id '7'" in result.stderr and "a.jsonl:1" in result.stderr and "b.jsonl:2" in result.stderr
+
+
+def test_the_same_input_given_twice_is_a_duplicate_id(tmp_path):
+    """Two readings of one file are two documents under one id: exit 2, as
+    for any duplicate id (it was counted twice, and an index add failed on
+    its unique key)."""
+    d = _corpus(tmp_path)
+    for args in ([str(d), str(d)], [str(d / "a.txt"), str(d / "a.txt")]):
+        result = run("scan", *args, "-q")
+        assert result.exit_code == 2 and "the same input given twice" in result.stderr, result.stderr
+        result = run("index", "add", "--db", str(tmp_path / "twice.db"), *args, "-q")
+        assert result.exit_code == 2 and "the same input given twice" in result.stderr, result.stderr
+
+
+def test_a_file_name_that_is_not_utf8_gets_an_escaped_id(tmp_path):
+    d = _corpus(tmp_path)
+    text = (d / "a.txt").read_text(encoding="utf-8")
+    odd = Path(os.fsdecode(bytes(d / "b") + b"\xfe.txt"))
+    odd.write_text(text, encoding="utf-8")
+    result = run("scan", str(d), "-q")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCAN_SCHEMA)
+    (cluster,) = [c for c in report["clusters"] if "a.txt" in {m["id"] for m in c["members"]}]
+    assert "b\\xfe.txt" in {m["id"] for m in cluster["members"]}
+
+
+@pytest.mark.parametrize("target", ["missing/report.json", "."])
+def test_an_unwritable_output_is_exit_2_before_any_work(tmp_path, target):
+    d = _corpus(tmp_path)
+    result = run("scan", str(d), "-o", str(tmp_path / target), "-q")
+    assert result.exit_code == 2 and result.stdout == "" and "dedup: error:" in result.stderr
+    result = run("check", "--against", str(d), str(d / "a.txt"), "-o", str(tmp_path / target), "-q")
+    assert result.exit_code == 2 and "dedup: error:" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ error.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from enum import Enum
@@ -54,16 +55,34 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_ERROR)
 
 
+def check_output(output: Optional[Path]) -> None:
+    """Fail (exit 2) before any work when ``output`` cannot be written: a
+    long scan should not end in a lost report."""
+    if output is None or str(output) == "-":
+        return
+    if output.is_dir():
+        raise fail(f"{output}: is a directory (-o takes a file)")
+    parent = output.parent
+    if not parent.is_dir():
+        raise fail(f"{output}: no such directory: {parent}")
+    if not os.access(parent, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise fail(f"{output}: not writable")
+
+
 def write_output(chunks, output: Optional[Path]) -> None:
-    """Write byte chunks to ``output`` (``-`` or None: stdout)."""
+    """Write byte chunks to ``output`` (``-`` or None: stdout); an error
+    writing the file is exit 2, never 1 (which means duplicates found)."""
     if output is None or str(output) == "-":
         for chunk in chunks:
             sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
-    with open(output, "wb") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
+    try:
+        with open(output, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+    except OSError as err:
+        raise fail(f"{output}: cannot write: {err.strerror}") from None
 
 
 class Progress:
@@ -244,6 +263,7 @@ def scan(
     from .report import json_bytes, jsonl_lines, scan_report
     from .scan import ScanConfig, scan_items
 
+    check_output(output)
     started = time.perf_counter()
     try:
         config = ScanConfig(
@@ -270,6 +290,9 @@ def scan(
             )
     except (InputError, ValueError) as err:
         raise fail(str(err)) from None
+    for problem in result.problems:  # the others were logged as they were read
+        if problem.reason == "too_short":  # known once the texts are shingled
+            log(f"skipped: {problem.message}", quiet)
     partials = []
     if pairs:  # passage-level search: adds partial pairs, never changes clusters
         from .passages import scan_partials

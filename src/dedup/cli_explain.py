@@ -50,15 +50,17 @@ def read_stored(db: Path, ids: tuple[str, str]) -> list[tuple[str, str]]:
 
 def read_text(arg: str) -> tuple[str, str]:
     """``(name, text)`` of a text file argument, or of stdin for ``-``."""
-    from .inputs import Problem, decode_text
+    from .inputs import Problem, decode_text, printable
 
     if arg == "-":
         name, data = "<stdin>", sys.stdin.buffer.read()
     else:
-        path = Path(arg)
+        path, name = Path(arg), printable(arg)
+        if path.is_dir():
+            raise fail(f"{name}: is a directory (explain compares two files)")
         if not path.is_file():
-            raise fail(f"{arg}: no such file")
-        name, data = arg, path.read_bytes()
+            raise fail(f"{name}: no such file")
+        data = path.read_bytes()
     text = decode_text(data, name)
     if isinstance(text, Problem):
         raise fail(text.message)

@@ -34,6 +34,7 @@ from .cli import (
     TextField,
     Threshold,
     app,
+    check_output,
     fail,
     log,
     write_output,
@@ -242,10 +243,14 @@ def screen(
 
     Writes one JSON verdict per non-blank input line to stdout as soon as it
     is decided: {"line", "id", "verdict": "new" | "duplicate" | "near_duplicate"
-    | ..., "matches": [{"id", "similarity", "relation", "reason"}, ...]}; with
-    --add also "added". A line that is not a usable document gives
-    {"line", "id", "verdict": "error", "reason", "error"} and the stream goes
-    on. Counts go to stderr at the end. Without --add the index must exist.
+    | ..., "matches": [{"id", "similarity", "relation", "reason",
+    "containment", "passages"}, ...]}; with --add also "added" (dedup schema
+    screen prints the JSON Schema of a line). A line that is not a usable
+    document gives {"line", "id", "verdict": "error", "reason", "error"} and
+    the stream goes on. Counts go to stderr at the end. Without --add the
+    index must exist. Exit 0 once the stream has ended, whatever the
+    verdicts (read them from the lines); 2 on a usage error (no index,
+    parameters that differ from the index's).
     Candidates are the indexed documents sharing a whole-document band or a
     30-word window band (not boilerplate) with the line, as in a scan, so a
     trimmed re-send of an indexed story is found too.
@@ -324,6 +329,7 @@ def check(
     from .check import check as run_check
     from .inputs import InputError, JsonlFields
 
+    check_output(output)
     started = time.perf_counter()
     try:
         with Progress("indexed corpus", quiet) as progress:

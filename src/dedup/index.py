@@ -734,7 +734,7 @@ class Index:
                                 doc.origin,
                                 "id_conflict",
                                 f"{doc.origin}: id {doc.id!r} is already in the index with a different text "
-                                "(--replace replaces it)",
+                                "(dedup index add --replace replaces it)",
                                 doc.id,
                             )
                         )

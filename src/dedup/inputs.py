@@ -87,8 +87,21 @@ def decode_text(data: bytes, origin: str) -> str | Problem:
     return text
 
 
+def printable(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (which Python keeps as
+    lone surrogates, and no JSON can hold) written as ``\\xfe`` escapes, so
+    the document keeps a readable, distinct id instead of breaking the
+    report."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
 def _read_text_file(path: Path, doc_id: str) -> Document | Problem:
-    origin = str(path)
+    origin = printable(str(path))
+    doc_id = printable(doc_id)
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -152,9 +165,11 @@ class UniqueIds:
         self._seen: dict[str, str] = {}
 
     def check(self, doc_id: str, origin: str) -> None:
-        first = self._seen.setdefault(doc_id, origin)
-        if first != origin:
-            raise InputError(f"duplicate id {doc_id!r}: {first} and {origin}")
+        first = self._seen.get(doc_id)
+        if first is not None:
+            again = " (the same input given twice)" if first == origin else ""
+            raise InputError(f"duplicate id {doc_id!r}: {first} and {origin}{again}")
+        self._seen[doc_id] = origin
 
 
 @dataclass(frozen=True)
@@ -235,7 +250,7 @@ def _read_path(arg: str, fields: JsonlFields, blocks: int, ids: UniqueIds) -> It
     elif path.is_file():
         if path.suffix.lower() in JSONL_SUFFIXES:
             with path.open("rb", buffering=READ_BUFFER) as stream:
-                yield from _jsonl(stream, arg, fields, blocks, ids)
+                yield from _jsonl(stream, printable(arg), fields, blocks, ids)
         else:
             yield _read_text_file(path, arg)
     else:
