@@ -256,3 +256,11 @@ def test_long_runs_show_progress_on_stderr_and_quiet_silences_it(tmp_path):
     quiet = run("scan", str(path), "--quiet")
     assert quiet.exit_code == 0 and quiet.stderr == ""
     assert quiet.stdout == shown.stdout
+    # check: the corpus as it is indexed, then the new documents as they are screened
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(lines[:5]) + "\n", encoding="utf-8")
+    checked = run("check", "--against", str(corpus), str(path))
+    assert checked.exit_code == 0, checked.stderr  # lines[:5], the same ids, are those documents
+    assert f"screened new: {PROGRESS_MIN_DOCS + 20:,} documents" in checked.stderr
+    quiet = run("check", "--against", str(corpus), str(path), "--quiet")
+    assert quiet.stderr == "" and quiet.stdout == checked.stdout

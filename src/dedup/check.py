@@ -115,22 +115,31 @@ def check(
     fields: JsonlFields = JsonlFields(),
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
+    screened: Callable[[int], None] | None = None,
 ) -> CheckResult:
     """Check the documents of ``new_paths`` against the corpus ``against``
-    (an index file, a directory or a JSONL file) and against each other."""
+    (an index file, a directory or a JSONL file) and against each other.
+    ``progress`` is told how many corpus documents each indexing step
+    added, ``screened`` each new document screened."""
     check_paths([*new_paths, against])
     if is_index_file(against):
         with Index.open(against, config, readonly=True) as index:
-            return _check_with(index, new_paths, against, fields, strict, [])
+            return _check_with(index, new_paths, against, fields, strict, [], screened)
     with tempfile.TemporaryDirectory(prefix="dedup-check-") as tmp:
         with Index.open(Path(tmp) / "corpus.db", config, create=True) as index:
             corpus = _without(read_documents([against], fields), _files_below(new_paths))
             added = index.add(corpus, strict=strict, progress=progress)
-            return _check_with(index, new_paths, against, fields, strict, added.problems)
+            return _check_with(index, new_paths, against, fields, strict, added.problems, screened)
 
 
 def _check_with(
-    index: Index, new_paths: list[str], against: str, fields: JsonlFields, strict: bool, problems: list[Problem]
+    index: Index,
+    new_paths: list[str],
+    against: str,
+    fields: JsonlFields,
+    strict: bool,
+    problems: list[Problem],
+    screened: Callable[[int], None] | None,
 ) -> CheckResult:
     documents, new_problems = collect(read_documents(new_paths, fields), strict)
     among_new = scan(documents, index.config, new_problems, strict)
@@ -138,6 +147,8 @@ def _check_with(
     for screening, found_here in zip(index.screen_many(documents, exclude_self=True), found):
         if not isinstance(screening, Problem):  # too short: among_new reports it
             found_here.extend((m, "corpus") for m in screening.matches)
+        if screened:
+            screened(1)
     for (a, b), verdict in zip(among_new.pairs.tolist(), among_new.pair_verdicts):
         found[b].append((matched(documents[a].id, verdict, documents[b].text, documents[a].text), "new"))
     result = CheckResult(index.config, against, len(documents), len(index), problems=[*problems, *among_new.problems])

@@ -332,7 +332,7 @@ def check(
     check_output(output)
     started = time.perf_counter()
     try:
-        with Progress("indexed corpus", quiet) as progress:
+        with Progress("indexed corpus", quiet) as progress, Progress("screened new", quiet) as screened:
             result = run_check(
                 paths,
                 against,
@@ -340,6 +340,7 @@ def check(
                 JsonlFields(id_field, text_field),
                 strict,
                 progress=progress.update,
+                screened=screened.update,
             )
     except (InputError, ValueError) as err:
         raise fail(str(err)) from None
