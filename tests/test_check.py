@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -88,6 +89,13 @@ def test_new_files_inside_the_corpus_are_not_their_own_duplicates(tmp_path):
     result, report = check("--against", str(corpus), str(staged))
     assert result.exit_code == 1
     assert [m["id"] for m in report["duplicates"][0]["matches"]] == ["c0.txt"]
+    # a staged file whose name is not UTF-8 (its id and origin escaped) is itself too
+    odd = Path(os.fsdecode(bytes(corpus / "sub") + b"/\xfe.txt"))
+    odd.write_text(texts[5], encoding="utf-8")
+    staged.unlink()
+    result, report = check("--against", str(corpus), str(odd))
+    assert result.exit_code == 0, result.stdout
+    assert report["stats"]["corpus_documents"] == 5
 
 
 def test_index_corpus_is_opened_read_only_and_left_unchanged(tmp_path):

@@ -166,12 +166,25 @@ def test_a_file_name_that_is_not_utf8_gets_an_escaped_id(tmp_path):
 
 
 @pytest.mark.parametrize("target", ["missing/report.json", "."])
-def test_an_unwritable_output_is_exit_2_before_any_work(tmp_path, target):
+def test_an_unwritable_output_is_exit_2_before_any_work(tmp_path, monkeypatch, target):
+    import dedup.check
+    import dedup.scan
+
+    def work(*args, **kwargs):
+        raise AssertionError("the work started")
+
+    monkeypatch.setattr(dedup.scan, "scan_items", work)
+    monkeypatch.setattr(dedup.check, "check", work)
     d = _corpus(tmp_path)
     result = run("scan", str(d), "-o", str(tmp_path / target), "-q")
-    assert result.exit_code == 2 and result.stdout == "" and "dedup: error:" in result.stderr
+    assert result.exit_code == 2 and result.stdout == "" and "dedup: error:" in result.stderr, result.exception
     result = run("check", "--against", str(d), str(d / "a.txt"), "-o", str(tmp_path / target), "-q")
-    assert result.exit_code == 2 and "dedup: error:" in result.stderr
+    assert result.exit_code == 2 and "dedup: error:" in result.stderr, result.exception
+    # and a report that cannot be written once the work is done is exit 2 too, never 1
+    monkeypatch.undo()
+    monkeypatch.setattr("dedup.cli.check_output", lambda output: None)
+    result = run("scan", str(d), "-o", str(tmp_path / target), "-q")
+    assert result.exit_code == 2 and "cannot write" in result.stderr, result.exception
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .index import Index, Match, match_object, matched
-from .inputs import Document, JsonlFields, Problem, check_paths, read_documents
+from .inputs import Document, JsonlFields, Problem, check_paths, printable, read_documents
 from .report import CHECK_SCHEMA_VERSION, TOOL, parameters
 from .scan import ScanConfig, collect, scan
 
@@ -88,22 +88,24 @@ class CheckResult:
         }
 
 
-def _files_below(paths: Iterable[str]) -> set[Path]:
-    """The resolved text files named by (or found below) ``paths``."""
-    files: set[Path] = set()
+def _files_below(paths: Iterable[str]) -> set[str]:
+    """The resolved text files named by (or found below) ``paths``, written
+    as a document's origin is (:func:`dedup.inputs.printable`)."""
+    files: set[str] = set()
     for arg in paths:
         p = Path(arg)
         if arg == "-" or not p.exists():
             continue
         found = p.rglob("*.txt") if p.is_dir() else [p]
-        files.update(f.resolve() for f in found if f.is_file())
+        files.update(printable(str(f.resolve())) for f in found if f.is_file())
     return files
 
 
-def _without(items: Iterable[Document | Problem], files: set[Path]) -> Iterable[Document | Problem]:
+def _without(items: Iterable[Document | Problem], files: set[str]) -> Iterable[Document | Problem]:
+    # an origin is a path as text (a file name that is not UTF-8 escaped),
+    # so it is resolved as text: no file need exist under that spelling
     for item in items:
-        path = Path(item.origin)
-        if isinstance(item, Document) and path.is_file() and path.resolve() in files:
+        if isinstance(item, Document) and str(Path(item.origin).resolve()) in files:
             continue
         yield item
 

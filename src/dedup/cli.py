@@ -92,15 +92,20 @@ class Progress:
     place on a terminal (at most 4 times a second), a line every 10 s in a
     log; a last line at the end."""
 
-    def __init__(self, label: str, quiet: bool) -> None:
-        self.label, self.quiet = label, quiet
+    def __init__(self, label: str, quiet: bool, clock_from_first: bool = False) -> None:
+        """``clock_from_first``: the rate counts from the first update, for
+        a stage that starts after others (check screens once the corpus is
+        indexed)."""
+        self.label, self.quiet, self.clock_from_first = label, quiet, clock_from_first
         self.count = 0
         self.started = self.drawn = time.monotonic()
         self.terminal = sys.stderr.isatty()
 
     def update(self, n: int) -> None:
-        self.count += n
         now = time.monotonic()
+        if self.clock_from_first and not self.count:
+            self.started = self.drawn = now
+        self.count += n
         if not self.quiet and self.count > PROGRESS_MIN_DOCS and now - self.drawn >= (0.25 if self.terminal else 10.0):
             self._draw(now, end="")
             self.drawn = now

@@ -332,7 +332,8 @@ def check(
     check_output(output)
     started = time.perf_counter()
     try:
-        with Progress("indexed corpus", quiet) as progress, Progress("screened new", quiet) as screened:
+        screened = Progress("screened new", quiet, clock_from_first=True)
+        with screened, Progress("indexed corpus", quiet) as progress:  # the inner one's last line first
             result = run_check(
                 paths,
                 against,

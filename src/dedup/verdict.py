@@ -163,27 +163,44 @@ def _names_a_place(word: str) -> bool:
 _TEEN = frozenset({"عشر", "عشره"})
 
 
-def _ordinals(words: list[str], following: str = "") -> set[int]:
-    """The values of the ordinal words among ``words`` (after a leading
-    conjunction or preposition). One followed by عشر or عشرة, in ``words``
-    or as the ``following`` word of the text, is a teen: الحادية عشرة is 11,
-    not 1, and the slot الحادية / الثانية before a shared عشرة is 11 / 12."""
-    out = set()
-    for i, w in enumerate(words):
-        value = next((ORDINAL_VALUES[f] for f in _forms(w) if f in ORDINAL_VALUES), None)
-        if value is not None:
-            out.add(value + 10 if (words[i + 1] if i + 1 < len(words) else following) in _TEEN else value)
+def _ordinal(word: str) -> int | None:
+    """The value of an ordinal word (after a leading conjunction or
+    preposition), or of a compound one (:func:`_words`: الحاديه عشره is 11)."""
+    head, _, teen = word.partition(" ")
+    value = next((ORDINAL_VALUES[f] for f in _forms(head) if f in ORDINAL_VALUES), None)
+    return value + 10 if value is not None and teen else value
+
+
+def _ordinals(words: list[str]) -> set[int]:
+    """The values of the ordinal words among ``words``."""
+    return {v for v in map(_ordinal, words) if v is not None}
+
+
+def _words(text: str) -> list[str]:
+    """The words of a normalized text, a compound ordinal 11th-19th as one
+    (الحاديه عشره): aligned word by word, الحادية عشرة against الأولى, or
+    الثانية عشرة against الثانية, would leave عشرة a word inserted or
+    replacing another, never a slot of two ordinals."""
+    words = text.split()
+    out: list[str] = []
+    for w in words:
+        if w in _TEEN and out and " " not in out[-1] and _ordinal(out[-1]) is not None:
+            out[-1] = f"{out[-1]} {w}"
+        else:
+            out.append(w)
     return out
 
 
 def _and(word: str, vocab: set[str]) -> bool:
-    """Whether ``word`` is the conjunction و and a word: one that occurs
-    bare in either text, a function word, one with the article (والرياض) or
-    a verb in the imperfect (ويرجع, وتقول). A name that starts with the
-    letter (واشنطن, وهران) is not."""
+    """Whether ``word`` is the conjunction و, alone or before a word: one
+    that occurs bare in either text, a function word, one with the article
+    (والرياض) or, a guess, a verb in the imperfect (ويرجع, وتقول: ي, ت or ن
+    and at least three more letters). A name that starts with the letter is a
+    name (واشنطن, وهران), unless it looks like that verb (ويسكونسن)."""
     rest = word[1:]
-    return word.startswith("و") and (
-        rest in vocab or rest in FUNCTION_WORDS or rest.startswith("ال") or (rest[:1] in "يتن" and len(rest) >= 4)
+    return word == "و" or (
+        word.startswith("و")
+        and (rest in vocab or rest in FUNCTION_WORDS or rest.startswith("ال") or (rest[:1] in "يتن" and len(rest) >= 4))
     )
 
 
@@ -199,9 +216,9 @@ def _same_figure(digits: list[str], words: list[str]) -> bool:
     جرحى). Several numbers on a side (ثلاث مئة, a decimal) are not compared."""
     if not _figure(words):
         return False
-    figures = [w for w in digits if _DIGITS.search(w)]
+    figures = _DIGITS.findall(" ".join(digits))  # 40كم: the unit attached
     values = [v for v in map(_value, words) if v is not None]
-    if len(figures) == 1 and figures[0].isdigit() and len(values) == 1:
+    if len(figures) == 1 and len(values) == 1:
         return values[0] == int(figures[0])
     return True
 
@@ -368,7 +385,7 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
     are conflicts and :attr:`Alignment.decisive` ones."""
     from rapidfuzz.distance import Levenshtein
 
-    wa, wb = norm_a.split(), norm_b.split()
+    wa, wb = _words(norm_a), _words(norm_b)
     vocab_a, vocab_b = set(wa), set(wb)
     vocab = vocab_a | vocab_b
     count_a, count_b = Counter(wa), Counter(wb)
@@ -405,8 +422,7 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
                 continue
         elif any(w in vocab_b for w in sa) or any(w in vocab_a for w in sb):
             continue  # a word the other text has elsewhere may have moved there
-        ordinals_a = _ordinals(sa, wa[op.src_end] if op.src_end < len(wa) else "")
-        ordinals_b = _ordinals(sb, wb[op.dest_end] if op.dest_end < len(wb) else "")
+        ordinals_a, ordinals_b = _ordinals(sa), _ordinals(sb)
         # before the spelling test: الرابعه and السابعه look alike
         ordinal = bool(ordinals_a and ordinals_b and ordinals_a.isdisjoint(ordinals_b))
         slot = (" ".join(sa), " ".join(sb)) if ordinal else _fact_slot(sa, sb, count_a, count_b, place, cfg)
