@@ -98,6 +98,27 @@ def test_new_files_inside_the_corpus_are_not_their_own_duplicates(tmp_path):
     assert report["stats"]["corpus_documents"] == 5
 
 
+def test_a_new_file_named_like_a_corpus_file_is_compared_with_it(tmp_path):
+    """Directory ids are relative paths: incoming/c0.txt and corpus/c0.txt
+    share the id c0.txt but are two files, so a copy is found; in an index
+    corpus the same id is the same document (already indexed)."""
+    texts = synthetic_texts(3, seed=57)
+    corpus = corpus_dir(tmp_path, texts)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "c0.txt").write_text(texts[0], encoding="utf-8")
+    result, report = check("--against", str(corpus), str(incoming))
+    assert result.exit_code == 1, result.stdout
+    assert [(m["id"], m["found_in"]) for m in report["duplicates"][0]["matches"]] == [("c0.txt", "corpus")]
+    db = tmp_path / "desk.db"
+    with Index.open(db, create=True) as index:
+        index.add(docs_of(texts, "c"))
+    new = tmp_path / "new.jsonl"
+    new.write_bytes(orjson.dumps({"id": "c0", "text": texts[0]}) + b"\n")
+    result, report = check("--against", str(db), str(new))
+    assert result.exit_code == 0 and report["stats"]["duplicates"] == 0, result.stdout
+
+
 def test_index_corpus_is_opened_read_only_and_left_unchanged(tmp_path):
     rng = random.Random(4)
     texts = synthetic_texts(10, seed=54)

@@ -10,9 +10,11 @@ relation; the exit code says whether there was any.
 
 New files that lie inside a directory corpus are not compared with
 themselves: a pre-commit hook passes the staged files, which are already in
-the working tree the corpus directory is read from. Likewise a corpus
-document with the same id as a new one is the same document (already
-indexed), not a duplicate of it.
+the working tree the corpus directory is read from. Likewise a document of
+an index or JSONL corpus with the same id as a new one is the same document
+(already indexed), not a duplicate of it. Not so in a directory corpus, where
+an id is a path relative to the directory: ``incoming/x.txt`` and
+``corpus/x.txt`` share the id ``x.txt`` and are two files.
 """
 
 from __future__ import annotations
@@ -126,12 +128,15 @@ def check(
     check_paths([*new_paths, against])
     if is_index_file(against):
         with Index.open(against, config, readonly=True) as index:
-            return _check_with(index, new_paths, against, fields, strict, [], screened)
+            return _check_with(index, new_paths, against, fields, strict, [], screened, same_id_is_self=True)
     with tempfile.TemporaryDirectory(prefix="dedup-check-") as tmp:
         with Index.open(Path(tmp) / "corpus.db", config, create=True) as index:
             corpus = _without(read_documents([against], fields), _files_below(new_paths))
             added = index.add(corpus, strict=strict, progress=progress)
-            return _check_with(index, new_paths, against, fields, strict, added.problems, screened)
+            directory = Path(against).is_dir()
+            return _check_with(
+                index, new_paths, against, fields, strict, added.problems, screened, same_id_is_self=not directory
+            )
 
 
 def _check_with(
@@ -142,11 +147,12 @@ def _check_with(
     strict: bool,
     problems: list[Problem],
     screened: Callable[[int], None] | None,
+    same_id_is_self: bool,
 ) -> CheckResult:
     documents, new_problems = collect(read_documents(new_paths, fields), strict)
     among_new = scan(documents, index.config, new_problems, strict)
     found: list[list[tuple[Match, str]]] = [[] for _ in documents]
-    for screening, found_here in zip(index.screen_many(documents, exclude_self=True), found):
+    for screening, found_here in zip(index.screen_many(documents, exclude_self=same_id_is_self), found):
         if not isinstance(screening, Problem):  # too short: among_new reports it
             found_here.extend((m, "corpus") for m in screening.matches)
         if screened:
