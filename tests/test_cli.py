@@ -277,3 +277,23 @@ def test_long_runs_show_progress_on_stderr_and_quiet_silences_it(tmp_path):
     assert f"screened new: {PROGRESS_MIN_DOCS + 20:,} documents" in checked.stderr
     quiet = run("check", "--against", str(corpus), str(path), "--quiet")
     assert quiet.stderr == "" and quiet.stdout == checked.stdout
+
+
+def test_progress_shows_on_slow_work_below_the_document_count(monkeypatch, capsys):
+    """Few documents, each slow (a check against a big index): a line once
+    the work has taken PROGRESS_MIN_SECONDS, and a last one at the end;
+    fast work of as many documents shows nothing."""
+    import dedup.cli as cli
+
+    clock = [0.0]
+    monkeypatch.setattr(cli.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: False, raising=False)
+    with cli.Progress("screened new", quiet=False) as fast:
+        clock[0] = 1.0
+        fast.update(5)
+    assert capsys.readouterr().err == ""
+    clock[0] = 0.0
+    with cli.Progress("screened new", quiet=False) as slow:
+        clock[0] = cli.PROGRESS_MIN_SECONDS + 1
+        slow.update(5)
+    assert capsys.readouterr().err.splitlines() == ["screened new: 5 documents (0/s)"] * 2

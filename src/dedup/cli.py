@@ -30,8 +30,10 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_DUPLICATES, EXIT_ERROR = 0, 1, 2
-#: Show a progress bar above this many documents.
+#: Show a progress bar above this many documents, or once the work has
+#: taken this many seconds (slow documents: a check against a big index).
 PROGRESS_MIN_DOCS = 300
+PROGRESS_MIN_SECONDS = 10.0
 
 
 class OutputFormat(str, Enum):
@@ -88,9 +90,10 @@ def write_output(chunks, output: Optional[Path]) -> None:
 class Progress:
     """Progress of a stream whose length is unknown until it ends (the scan
     signs while it reads): the documents hashed so far and their rate, on
-    stderr, once more than :data:`PROGRESS_MIN_DOCS` have been. Redrawn in
-    place on a terminal (at most 4 times a second), a line every 10 s in a
-    log; a last line at the end."""
+    stderr, once more than :data:`PROGRESS_MIN_DOCS` have been or the work
+    has taken :data:`PROGRESS_MIN_SECONDS`. Redrawn in place on a terminal
+    (at most 4 times a second), a line every 10 s in a log; a last line at
+    the end when any was shown."""
 
     def __init__(self, label: str, quiet: bool, clock_from_first: bool = False) -> None:
         """``clock_from_first``: the rate counts from the first update, for
@@ -100,15 +103,17 @@ class Progress:
         self.count = 0
         self.started = self.drawn = time.monotonic()
         self.terminal = sys.stderr.isatty()
+        self.shown = False
 
     def update(self, n: int) -> None:
         now = time.monotonic()
         if self.clock_from_first and not self.count:
             self.started = self.drawn = now
         self.count += n
-        if not self.quiet and self.count > PROGRESS_MIN_DOCS and now - self.drawn >= (0.25 if self.terminal else 10.0):
+        due = self.count > PROGRESS_MIN_DOCS or now - self.started >= PROGRESS_MIN_SECONDS
+        if not self.quiet and due and now - self.drawn >= (0.25 if self.terminal else 10.0):
             self._draw(now, end="")
-            self.drawn = now
+            self.drawn, self.shown = now, True
 
     def _draw(self, now: float, end: str) -> None:
         rate = self.count / max(now - self.started, 1e-9)
@@ -120,7 +125,7 @@ class Progress:
         return self
 
     def __exit__(self, *exc) -> None:
-        if not self.quiet and self.count > PROGRESS_MIN_DOCS:
+        if not self.quiet and (self.shown or self.count > PROGRESS_MIN_DOCS):
             self._draw(time.monotonic(), end="\n")
 
 
