@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import dedup.index as index_module
 import dedup.postings as postings_module
-from dedup.index import INDEX_SCHEMA_VERSION, Index, StoreError, band_keys
+from dedup.index import INDEX_SCHEMA_VERSION, Index, StoreError, band_keys, match_object
 from dedup.inputs import Document, Problem
 from dedup.lsh import candidate_pairs
 from dedup.normalize import normalize_reference
@@ -142,10 +143,14 @@ def test_band_keys_are_63_bit_and_depend_on_band_number_and_values():
     assert (band_keys(same, 32, 4)[1] == band_keys(same, 32, 4)[0]).all()
 
 
-def test_screen_matches_equal_reference_verification(tmp_path):
+@pytest.mark.parametrize("few", [index_module.FEW_CANDIDATES, 0])
+def test_screen_matches_equal_reference_verification(tmp_path, monkeypatch, few):
     """Every candidate the index returns is verified like a slow reference
     (Python shingle sets, judge); matches are exactly the duplicates among
-    the band candidates, with exact Jaccard as similarity."""
+    the band candidates, with exact Jaccard as similarity. ``few`` 0: every
+    story's candidates take the path for crowded ones (one compiled batch),
+    which gives the same matches and evidence."""
+    monkeypatch.setattr(index_module, "FEW_CANDIDATES", few)
     documents = with_copies(seed=11, n=90)
     stored, queries = documents[:90], documents[90:]
     cfg = ScanConfig()
@@ -175,6 +180,11 @@ def test_screen_matches_equal_reference_verification(tmp_path):
             sims = [m.verdict.jaccard for m in screening.matches]
             assert sims == sorted(sims, reverse=True)
             assert screening.verdict == (screening.matches[0].verdict.relation if got else "new")
+            if few == 0:
+                with monkeypatch.context() as m:
+                    m.setattr(index_module, "FEW_CANDIDATES", 10**9)
+                    one_by_one = index.screen(q).matches
+                assert [match_object(x) for x in screening.matches] == [match_object(x) for x in one_by_one]
             found += bool(got)
         # every query is a copy of a stored text: nearly all must be found
         assert found >= len(queries) - 2

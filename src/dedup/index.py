@@ -75,7 +75,7 @@ import orjson
 
 from .arrays import distinct
 from .inputs import Document, InputError, JsonlFields, JsonlLines, Problem, parse_jsonl_line, parse_lines
-from .codepoints import encode, normalize_encoded
+from .codepoints import encode, normalize_encoded, normalize_many
 from .evidence import passage_objects
 from .normalize import OffsetMap, normalize_with_offsets
 from .minhash import hash_encoded, sign_encoded
@@ -110,6 +110,10 @@ BULK_BATCH_SIZE = 10_000
 #: transaction's documents are prepared in pieces, so the workers start on a
 #: transaction while it is still being read.
 PREPARE_CHUNK = 1000
+#: Up to this many plausible candidates a story, each is normalized with its
+#: offsets (news: a few, all matches); more are normalized in one compiled
+#: batch and only the matches get offsets (texts in one vocabulary).
+FEW_CANDIDATES = 16
 #: How long a writer waits for another writer's lock before giving up.
 BUSY_TIMEOUT_MS = 60_000
 #: zlib level of a stored text that does not fit windows-1256 (level 1: 2.2 KB
@@ -1058,9 +1062,17 @@ class Index:
         # as the compiled batch (tests/test_offsets_fast.py), and the evidence
         # of a match needs the offsets. Rows are few: on the million-story
         # benchmark every plausible candidate of 1,000 stories was a match.
+        # Texts written in one vocabulary give hundreds a story, most of them
+        # no match: those are normalized in one compiled batch, and a match's
+        # offsets computed when it is one.
         originals = [_unpack(blobs[r[0]]) for r in rows]
-        maps = [normalize_with_offsets(t) for t in originals]
-        texts = [query.tobytes().decode("utf-32-le")] + [m.text for m in maps]
+        maps: list[OffsetMap | None]
+        if len(rows) <= FEW_CANDIDATES:
+            maps = [normalize_with_offsets(t) for t in originals]
+            normalized = [m.text for m in maps]
+        else:
+            maps, normalized = [None] * len(rows), normalize_many(originals)
+        texts = [query.tobytes().decode("utf-32-le"), *normalized]
         cps, offsets = encode(texts)
         # Only the shingle sets are needed: one permutation makes the
         # signature work negligible (the sets do not depend on it).
