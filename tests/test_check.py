@@ -119,6 +119,17 @@ def test_a_new_file_named_like_a_corpus_file_is_compared_with_it(tmp_path):
     assert result.exit_code == 0 and report["stats"]["duplicates"] == 0, result.stdout
 
 
+def test_a_stdin_corpus_keeps_the_same_id_rule_beside_a_directory_named_dash(tmp_path, monkeypatch):
+    texts = synthetic_texts(2, seed=58)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-").mkdir()
+    new = tmp_path / "new.jsonl"
+    new.write_bytes(orjson.dumps({"id": "c0", "text": texts[0]}) + b"\n")
+    stdin = b"".join(orjson.dumps({"id": f"c{i}", "text": t}) + b"\n" for i, t in enumerate(texts))
+    result = runner.invoke(app, ["check", "--quiet", "--against", "-", str(new)], input=stdin)
+    assert result.exit_code == 0, result.stdout  # c0 is that document, not a copy of it
+
+
 def test_index_corpus_is_opened_read_only_and_left_unchanged(tmp_path):
     rng = random.Random(4)
     texts = synthetic_texts(10, seed=54)

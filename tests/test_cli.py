@@ -294,6 +294,14 @@ def test_progress_shows_on_slow_work_below_the_document_count(monkeypatch, capsy
     assert capsys.readouterr().err == ""
     clock[0] = 0.0
     with cli.Progress("screened new", quiet=False) as slow:
-        clock[0] = cli.PROGRESS_MIN_SECONDS + 1
+        clock[0] = 10 * cli.PROGRESS_MIN_SECONDS
         slow.update(5)
-    assert capsys.readouterr().err.splitlines() == ["screened new: 5 documents (0/s)"] * 2
+    # the last line would say the same: not repeated
+    assert capsys.readouterr().err.splitlines() == ["screened new: 5 documents (0.1/s)"]
+    clock[0] = 0.0
+    with cli.Progress("screened new", quiet=False) as slow:
+        clock[0] = 10 * cli.PROGRESS_MIN_SECONDS
+        slow.update(5)
+        clock[0] += 1
+        slow.update(6)
+    assert capsys.readouterr().err.splitlines() == ["screened new: 5 documents (0.1/s)", "screened new: 11 documents (0.1/s)"]

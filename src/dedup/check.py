@@ -11,8 +11,8 @@ relation; the exit code says whether there was any.
 New files that lie inside a directory corpus are not compared with
 themselves: a pre-commit hook passes the staged files, which are already in
 the working tree the corpus directory is read from. Likewise a document of
-an index or JSONL corpus with the same id as a new one is the same document
-(already indexed), not a duplicate of it. Not so in a directory corpus, where
+any other corpus (an index, JSONL, a text file) with the same id as a new
+one is the same document (already indexed), not a duplicate of it. Not so in a directory corpus, where
 an id is a path relative to the directory: ``incoming/x.txt`` and
 ``corpus/x.txt`` share the id ``x.txt`` and are two files.
 """
@@ -133,7 +133,7 @@ def check(
         with Index.open(Path(tmp) / "corpus.db", config, create=True) as index:
             corpus = _without(read_documents([against], fields), _files_below(new_paths))
             added = index.add(corpus, strict=strict, progress=progress)
-            directory = Path(against).is_dir()
+            directory = against != "-" and Path(against).is_dir()  # - is stdin, whatever is in the cwd
             return _check_with(
                 index, new_paths, against, fields, strict, added.problems, screened, same_id_is_self=not directory
             )

@@ -104,6 +104,7 @@ class Progress:
         self.started = self.drawn = time.monotonic()
         self.terminal = sys.stderr.isatty()
         self.shown = False
+        self.drawn_count = 0
 
     def update(self, n: int) -> None:
         now = time.monotonic()
@@ -117,7 +118,9 @@ class Progress:
 
     def _draw(self, now: float, end: str) -> None:
         rate = self.count / max(now - self.started, 1e-9)
-        line = f"{self.label}: {self.count:,} documents ({rate:,.0f}/s)"
+        self.drawn_count = self.count
+        shown_rate = f"{rate:,.1f}" if rate < 10 else f"{rate:,.0f}"  # slow documents: 0.4/s, not 0/s
+        line = f"{self.label}: {self.count:,} documents ({shown_rate}/s)"
         sys.stderr.write(("\r" + line + end) if self.terminal else line + "\n")
         sys.stderr.flush()
 
@@ -125,7 +128,10 @@ class Progress:
         return self
 
     def __exit__(self, *exc) -> None:
-        if not self.quiet and (self.shown or self.count > PROGRESS_MIN_DOCS):
+        # a last line, unless a log's last line already says the same count
+        # (a terminal's in-place line still needs its newline)
+        last = self.shown and not self.terminal and self.drawn_count == self.count
+        if not self.quiet and (self.shown or self.count > PROGRESS_MIN_DOCS) and not last:
             self._draw(time.monotonic(), end="\n")
 
 
