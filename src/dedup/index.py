@@ -486,13 +486,15 @@ class _Preparer:
     def __enter__(self) -> "_Preparer":
         return self
 
-    def __exit__(self, kind, *exc) -> None:
+    def __exit__(self, *exc) -> None:
         if self._pool is None:
             return
-        if kind is None:
-            self._pool.close()
-        else:
-            self._pool.terminate()
+        # Closed, never terminated, even on an error: terminate() kills the
+        # workers while the pool's task thread may be writing a piece (JSONL
+        # lines: large) into their pipe, and then waits for that thread for
+        # good (a CI run hung there on a duplicate-id error). The pieces in
+        # flight are few (``ahead`` batches), so finishing them costs little.
+        self._pool.close()
         self._pool.join()
 
 
