@@ -12,9 +12,10 @@ New files that lie inside a directory corpus are not compared with
 themselves: a pre-commit hook passes the staged files, which are already in
 the working tree the corpus directory is read from. Likewise a document of
 any other corpus (an index, JSONL, a text file) with the same id as a new
-one is the same document (already indexed), not a duplicate of it. Not so in a directory corpus, where
-an id is a path relative to the directory: ``incoming/x.txt`` and
-``corpus/x.txt`` share the id ``x.txt`` and are two files.
+one is the same document (already indexed), not a duplicate of it. Not so
+in a directory corpus, where an id is a path relative to the directory:
+``incoming/x.txt`` and ``corpus/x.txt`` share the id ``x.txt`` and are two
+files.
 """
 
 from __future__ import annotations

@@ -134,9 +134,10 @@ def _in(words: frozenset[str], word: str, clitics: tuple[str, ...] = _CLITICS) -
     return any(form in words for form in _forms(word, clitics))
 
 
-def _value(word: str) -> int | None:
-    """The value of a number word (with a leading conjunction or preposition), if it is one."""
-    return next((NUMBER_VALUES[form] for form in _forms(word) if form in NUMBER_VALUES), None)
+def _value(word: str, values: dict[str, int] = NUMBER_VALUES) -> int | None:
+    """The value of a number word (or of a word of another table of
+    ``values``), with a leading conjunction or preposition, if it is one."""
+    return next((values[form] for form in _forms(word) if form in values), None)
 
 
 def _place_nouns() -> frozenset[str]:
@@ -167,7 +168,7 @@ def _ordinal(word: str) -> int | None:
     """The value of an ordinal word (after a leading conjunction or
     preposition), or of a compound one (:func:`_words`: الحاديه عشره is 11)."""
     head, _, teen = word.partition(" ")
-    value = next((ORDINAL_VALUES[f] for f in _forms(head) if f in ORDINAL_VALUES), None)
+    value = _value(head, ORDINAL_VALUES)
     return value + 10 if value is not None and teen else value
 
 
@@ -181,9 +182,8 @@ def _words(text: str) -> list[str]:
     (الحاديه عشره): aligned word by word, الحادية عشرة against الأولى, or
     الثانية عشرة against الثانية, would leave عشرة a word inserted or
     replacing another, never a slot of two ordinals."""
-    words = text.split()
     out: list[str] = []
-    for w in words:
+    for w in text.split():
         if w in _TEEN and out and " " not in out[-1] and _ordinal(out[-1]) is not None:
             out[-1] = f"{out[-1]} {w}"
         else:
@@ -378,9 +378,9 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
     """Align the word sequences (rapidfuzz Levenshtein opcodes) and collect
     the conflicting slots: short replaced spans whose words occur nowhere in
     the other text (figures: whose sides share no figure) and that are not
-    the same words reworded: not spelling
-    variants, no shared light stem (:func:`stem`), not one figure in digits
-    and in words, not a function word against a content word. Other
+    the same words reworded: not spelling variants, no shared light stem
+    (:func:`stem`), not one figure in digits and in words, not a function
+    word against a content word. Other
     ordinals, and names after a shared place noun even when mentioned once,
     are conflicts and :attr:`Alignment.decisive` ones."""
     from rapidfuzz.distance import Levenshtein
