@@ -297,6 +297,30 @@ def test_another_place_after_a_shared_place_noun_is_a_template(origin, target, r
         assert v.is_duplicate and v.reason != "template"
 
 
+@pytest.mark.parametrize(
+    "target, relation",
+    [
+        ("خميس مشيط جنوبي المملكة وقد أطلقه الحوثيون عمدا", "template"),  # another city, the clause rewritten
+        ("جيزان جنوبي المملكة وقد أطلقه الحوثيون عمدا", "copy"),  # the same city re-spelled, the clause rewritten
+    ],
+)
+def test_a_place_name_opening_a_rewritten_clause_is_still_compared(target, relation):
+    """The name after a shared place noun settles it even when the words
+    after it are rewritten too (a slot longer than ``slot_words``): the
+    place is the replaced span's first word on each side. Two interceptions
+    of other days, one aimed at Jazan, the other at Khamis Mushait, were an
+    edited copy because the target's clause was reworded as well."""
+    a = INTERCEPTION.format(origin="صعدة", target="جازان")
+    b = a.replace("جازان، وأن الصاروخ أطلق بطريقة متعمدة", target) + " " + FLIGHT_EDIT.strip()
+    v = _judge(a, b)
+    assert 0.5 <= v.jaccard < 0.75
+    if relation == "template":
+        assert (v.relation, v.reason) == ("different", "template")
+        assert v.conflicts == (("جازان", "خميس"),)
+    else:
+        assert v.is_duplicate and not v.conflicts
+
+
 def test_a_place_noun_before_a_new_clause_names_nothing():
     """Normalized text has no full stops: "in 48 of 50 states. It did..."
     against "... states. And ..." aligns the next clause after the place

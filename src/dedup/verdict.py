@@ -382,7 +382,9 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
     (:func:`stem`), not one figure in digits and in words, not a function
     word against a content word. Other
     ordinals, and names after a shared place noun even when mentioned once,
-    are conflicts and :attr:`Alignment.decisive` ones."""
+    are conflicts and :attr:`Alignment.decisive` ones; such a name is the
+    first word on each side of the replaced words after the noun, however
+    many follow it."""
     from rapidfuzz.distance import Levenshtein
 
     wa, wb = _words(norm_a), _words(norm_b)
@@ -393,26 +395,43 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
     conflicts: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     first_a = last_a = first_b = last_b = None
+    # the edit region (the words between two aligned blocks) being walked:
+    # where it starts, and whether a place's name starts there
+    start = (0, 0)
+    place = named = False
     previous = ""
     for op in Levenshtein.opcodes(wa, wb):
-        after, previous = previous, op.tag
         if op.tag == "equal":
             aligned += op.src_end - op.src_start
             if first_b is None:
                 first_a, first_b = op.src_start, op.dest_start
             last_a, last_b = op.src_end, op.dest_end
+            previous = op.tag
             continue
+        if previous == "equal":
+            # a region right after a shared place noun starts with a place's
+            # name, unless a side starts a new clause (normalized text has
+            # no full stops)
+            start, named = (op.src_start, op.dest_start), False
+            place = (
+                _names_a_place(wa[op.src_start - 1])
+                and op.src_start < len(wa)
+                and op.dest_start < len(wb)
+                and not any(_and(w, vocab) for w in (wa[op.src_start], wb[op.dest_start]))
+            )
+        elif previous == "":
+            place = False
+        previous = op.tag
         if op.tag != "replace":
             continue
-        # a slot right after a shared place noun is a place's name, unless a
-        # side starts a new clause (normalized text has no full stops)
-        place = (
-            after == "equal"
-            and _names_a_place(wa[op.src_start - 1])
-            and not any(_and(w, vocab) for w in (wa[op.src_start], wb[op.dest_start]))
-        )
         sa, sb = wa[op.src_start : op.src_end], wb[op.dest_start : op.dest_end]
-        if len(sa) > cfg.slot_words or len(sb) > cfg.slot_words:
+        # the name is the region's first word on each side when the words
+        # after it are rewritten too, or Levenshtein put an insertion first
+        at_place = place and not named
+        named = named or place
+        if at_place and ((op.src_start, op.dest_start) != start or max(len(sa), len(sb)) > cfg.slot_words):
+            sa, sb = wa[start[0] : start[0] + 1], wb[start[1] : start[1] + 1]
+        elif len(sa) > cfg.slot_words or len(sb) > cfg.slot_words:
             continue
         if all(w.isdigit() for w in sa + sb):
             # figures recur in a report (the same wind speeds for two seas),
@@ -425,11 +444,11 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
         ordinals_a, ordinals_b = _ordinals(sa), _ordinals(sb)
         # before the spelling test: الرابعه and السابعه look alike
         ordinal = bool(ordinals_a and ordinals_b and ordinals_a.isdisjoint(ordinals_b))
-        slot = (" ".join(sa), " ".join(sb)) if ordinal else _fact_slot(sa, sb, count_a, count_b, place, cfg)
+        slot = (" ".join(sa), " ".join(sb)) if ordinal else _fact_slot(sa, sb, count_a, count_b, at_place, cfg)
         if slot is not None and slot not in seen:
             seen.add(slot)
             conflicts.append(slot)
-            decisive += ordinal or place
+            decisive += ordinal or at_place
     if first_b is None:
         return Alignment(aligned, tuple(conflicts), decisive, len(wb), 0)
     inside = max(0, (last_b - first_b) - (last_a - first_a))
