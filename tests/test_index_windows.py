@@ -136,8 +136,8 @@ def test_boilerplate_windows_are_ignored_like_the_scan_does(tmp_path, request, s
 
 
 def test_natural_dev_screen_finds_the_copies_the_scan_finds(tmp_path):
-    """/tmp/w/screen_nat.py as a test: index doc ``a`` of each labeled pair,
-    screen doc ``b``. Before window bands: P 0.910 R 0.802, missing six
+    """Index doc ``a`` of each labeled pair, screen doc ``b`` (README
+    "Truncated copies" quotes these figures). Before window bands: P 0.910 R 0.802, missing six
     truncated COPY pairs the scan finds (scan R 0.861)."""
     from natural import load, predicted_same  # benchmarks/, on the path from conftest
 
