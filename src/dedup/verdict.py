@@ -396,39 +396,36 @@ def align(norm_a: str, norm_b: str, cfg: VerdictConfig = VerdictConfig()) -> Ali
     seen: set[tuple[str, str]] = set()
     first_a = last_a = first_b = last_b = None
     # the edit region (the words between two aligned blocks) being walked:
-    # where it starts, and whether a place's name starts there
+    # where it starts, and whether a place's name opens it (until its first
+    # replacement has been read)
     start = (0, 0)
-    place = named = False
-    previous = ""
+    place = after_equal = False
     for op in Levenshtein.opcodes(wa, wb):
         if op.tag == "equal":
             aligned += op.src_end - op.src_start
             if first_b is None:
                 first_a, first_b = op.src_start, op.dest_start
             last_a, last_b = op.src_end, op.dest_end
-            previous = op.tag
+            after_equal = True
             continue
-        if previous == "equal":
+        if after_equal:
             # a region right after a shared place noun starts with a place's
             # name, unless a side starts a new clause (normalized text has
             # no full stops)
-            start, named = (op.src_start, op.dest_start), False
+            start = (op.src_start, op.dest_start)
             place = (
                 _names_a_place(wa[op.src_start - 1])
                 and op.src_start < len(wa)
                 and op.dest_start < len(wb)
                 and not any(_and(w, vocab) for w in (wa[op.src_start], wb[op.dest_start]))
             )
-        elif previous == "":
-            place = False
-        previous = op.tag
+        after_equal = False
         if op.tag != "replace":
             continue
         sa, sb = wa[op.src_start : op.src_end], wb[op.dest_start : op.dest_end]
         # the name is the region's first word on each side when the words
         # after it are rewritten too, or Levenshtein put an insertion first
-        at_place = place and not named
-        named = named or place
+        at_place, place = place, False
         if at_place and ((op.src_start, op.dest_start) != start or max(len(sa), len(sb)) > cfg.slot_words):
             sa, sb = wa[start[0] : start[0] + 1], wb[start[1] : start[1] + 1]
         elif len(sa) > cfg.slot_words or len(sb) > cfg.slot_words:
