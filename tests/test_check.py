@@ -54,7 +54,7 @@ def test_duplicates_of_corpus_and_among_new_documents_exit_1(tmp_path):
     (m,) = flagged["twin-b.txt"]["matches"]
     assert (m["id"], m["found_in"]) == ("twin-a.txt", "new")
     assert flagged["copy.txt"]["relation"] == flagged["copy.txt"]["matches"][0]["relation"]
-    assert report["parameters"]["shingle_size"] == 5 and report["schema_version"] == "1.2"
+    assert report["parameters"]["shingle_size"] == 5 and report["schema_version"] == "1.3"
     jsonschema.validate(report, CHECK_SCHEMA)
     # the verdict rules in force, as a scan report gives them
     assert report["parameters"]["verdict"] == parameters(ScanConfig())["verdict"]

@@ -238,7 +238,11 @@ def test_verdicts_cluster_a_truncation_but_not_a_template(tmp_path):
 
 def test_verdict_switches(tmp_path):
     d = _truncation_and_template(tmp_path)
-    plain = json.loads(run("scan", str(d), "-q", "--no-templates", "--containment", "1.0", "--containment-windows", "0").stdout)
+    plain = json.loads(
+        run(
+            "scan", str(d), "-q", "--no-templates", "--containment", "1.0", "--containment-windows", "0", "--reworded", "1.0"
+        ).stdout
+    )
     # a single threshold: the template cables merge, the truncated copy is lost
     assert [[m["id"] for m in c["members"]] for c in plain["clusters"]] == [["c_bolivia.txt", "d_ivory.txt"]]
     assert plain["parameters"]["verdict"] == {
@@ -247,6 +251,7 @@ def test_verdict_switches(tmp_path):
         "templates": False,
         "split_chains": True,
         "partial_is_duplicate": False,
+        "reworded": 1.0,
     }
 
 
@@ -305,3 +310,40 @@ def test_progress_shows_on_slow_work_below_the_document_count(monkeypatch, capsy
         clock[0] += 1
         slow.update(6)
     assert capsys.readouterr().err.splitlines() == ["screened new: 5 documents (0.1/s)", "screened new: 11 documents (0.1/s)"]
+
+
+def test_a_reworded_copy_is_judged_alike_by_scan_explain_and_check(tmp_path):
+    """Every command passes the texts' leads to the verdict: the reworded
+    copy (Jaccard 0.495, under the threshold) is a duplicate in each, and
+    with --reworded 1.0 the scan no longer clusters it."""
+    from dedup.report import CHECK_SCHEMA
+
+    from test_verdict import REWORDED_COPY, REWORDED_STORY
+
+    corpus, new = tmp_path / "corpus", tmp_path / "new"
+    corpus.mkdir()
+    new.mkdir()
+    (corpus / "release.txt").write_text(REWORDED_STORY, encoding="utf-8")
+    (new / "rewrite.txt").write_text(REWORDED_COPY, encoding="utf-8")
+    both = tmp_path / "both"
+    both.mkdir()
+    (both / "release.txt").write_text(REWORDED_STORY, encoding="utf-8")
+    (both / "rewrite.txt").write_text(REWORDED_COPY, encoding="utf-8")
+
+    report = json.loads(run("scan", str(both), "--pairs", "-q").stdout)
+    jsonschema.validate(report, SCAN_SCHEMA)
+    (pair,) = report["pairs"]
+    assert (pair["relation"], pair["reason"]) == ("near_duplicate", "reworded") and pair["jaccard"] < 0.5
+    assert len(report["clusters"]) == 1
+    off = json.loads(run("scan", str(both), "--pairs", "-q", "--reworded", "1.0").stdout)
+    assert off["clusters"] == [] and off["parameters"]["verdict"]["reworded"] == 1.0
+
+    explained = json.loads(run("explain", str(both / "release.txt"), str(both / "rewrite.txt"), "--json", "-q").stdout)
+    assert (explained["relation"], explained["reason"]) == ("near_duplicate", "reworded")
+
+    checked = run("check", "-q", "--against", str(corpus), str(new))
+    assert checked.exit_code == 1, checked.stderr
+    result = json.loads(checked.stdout)
+    jsonschema.validate(result, CHECK_SCHEMA)
+    (dup,) = result["duplicates"]
+    assert [(m["id"], m["relation"], m["reason"]) for m in dup["matches"]] == [("release.txt", "near_duplicate", "reworded")]

@@ -37,7 +37,7 @@ def reference_plausible(index: Index, batch, i: int) -> set[str]:
     sizes = np.array([batch.counts[i]] + [r[1] for r in rows], dtype=np.int64)
     pairs = np.column_stack([np.zeros(len(rows), np.int64), np.arange(1, len(rows) + 1)])
     rules = index.config.verdict
-    keep = plausible(sigs, sizes, pairs, rules.threshold, rules.containment)
+    keep = plausible(sigs, sizes, pairs, rules.floor, rules.containment)
     return {r[0] for r, k in zip(rows, keep.tolist()) if k}
 
 
@@ -51,7 +51,7 @@ def test_sketch_prefilter_keeps_what_the_full_prefilter_keeps(tmp_path):
         for i in range(len(queries)):
             got = {r[1] for r in index._plausible(batch, i, None)}
             assert got == reference_plausible(index, batch, i)
-            candidates += len(set(index._band_candidates(batch, i).tolist()))
+            candidates += len(set(index._band_candidates(batch, i).tolist()) | set(index._window_candidates(batch, i).tolist()))
             kept += len(got)
         # not vacuous: hundreds of candidates kept, hundreds dropped
         assert kept > 300 and candidates - kept > 300

@@ -8,7 +8,7 @@ import pytest
 
 from dedup.normalize import normalize
 from dedup.shingle import shingles
-from dedup.verdict import VerdictConfig, judge, judge_pairs
+from dedup.verdict import VerdictConfig, judge, judge_pairs, lead
 
 from conftest import NATURAL, SEEDS, need
 
@@ -23,7 +23,7 @@ CABLE = (
 def _judge(a: str, b: str, cfg: VerdictConfig = VerdictConfig()):
     na, nb = normalize(a), normalize(b)
     sa, sb = set(shingles(na, 5)), set(shingles(nb, 5))
-    return judge(na, nb, len(sa & sb), len(sa), len(sb), cfg)
+    return judge(na, nb, len(sa & sb), len(sa), len(sb), cfg, (lead(a), lead(b)))
 
 
 @pytest.fixture(scope="module")
@@ -99,13 +99,106 @@ def test_judge_pairs_agrees_with_judge(seed_texts, story):
         assert v == judge(norm[i], norm[j], len(sets[i] & sets[j]), len(sets[i]), len(sets[j]))
 
 
+def test_judge_pairs_reads_the_leads_a_reworded_copy_needs():
+    texts = [REWORDED_STORY, REWORDED_COPY, REWORDED_COPY.replace("بمحافظة جدة", "بمحافظة الطائف")]
+    norm = [normalize(t) for t in texts]
+    sets = [set(shingles(t, 5)) for t in norm]
+    pairs = np.array([(0, 1), (0, 2), (1, 2)], dtype=np.int64)
+    inter = np.array([len(sets[i] & sets[j]) for i, j in pairs])
+    sizes = np.array([len(s) for s in sets])
+    asked: list[int] = []
+    got = judge_pairs(pairs, inter, sizes, lambda i: norm[i], lead_of=lambda i: asked.append(i) or lead(texts[i]))
+    assert [(v.relation, v.reason) for v in got][:2] == [("near_duplicate", "reworded"), ("different", "low_similarity")]
+    for (i, j), v in zip(pairs.tolist(), got):
+        assert v == _judge(texts[i], texts[j])
+    assert asked == [0, 1]  # only the pair that passed every other test needed its leads
+    with pytest.raises(ValueError, match="leads"):
+        judge_pairs(pairs, inter, sizes, lambda i: norm[i])
+
+
+REWORDED_STORY = (
+    "أعلنت الشؤون الصحية بمحافظة جدة إغلاق أربع منشآت صحية خاصة لمخالفات جسيمة. "
+    "وقال مدير إدارة الرقابة إن فرق التفتيش زارت أكثر من ستين منشأة خلال الأسبوع الماضي. "
+    "وأوضح أن المخالفات شملت استخدام أدوية منتهية الصلاحية وتشغيل عمالة غير مرخصة. "
+    "ودعت المديرية السكان إلى الإبلاغ عن أي تجاوزات عبر الرقم المجاني للوزارة."
+)
+REWORDED_LEAD = "أغلقت الشؤون الصحية بمحافظة جدة أربع منشآت صحية خاصة بسبب مخالفات جسيمة. "
+REWORDED_BODY = [
+    "وذكر مدير إدارة الرقابة أن فرق التفتيش زارت أكثر من ستين منشأة في الأسبوع المنصرم. ",
+    "وأوضح أن المخالفات شملت استعمال أدوية انتهت صلاحيتها وتشغيل عمال غير مرخصين. ",
+    "وطالبت المديرية المواطنين بالإبلاغ عن التجاوزات على الرقم المجاني للوزارة.",
+]
+#: the same release, every sentence reworded: Jaccard 0.495, just under 0.5
+REWORDED_COPY = REWORDED_LEAD + "".join(REWORDED_BODY)
+
+
+def _in_band(a: str, b: str) -> VerdictConfig:
+    """Rules whose threshold sits just above this pair's Jaccard, so that
+    only the reworded-copy tests can make it a duplicate."""
+    v = _judge(a, b, VerdictConfig(reworded=1.0))
+    assert v.reason == "low_similarity"
+    return VerdictConfig(threshold=v.jaccard + 0.01)
+
+
+def test_a_copy_reworded_sentence_by_sentence_is_a_near_duplicate():
+    v = _judge(REWORDED_STORY, REWORDED_COPY)
+    assert 0.45 <= v.jaccard < 0.5 and max(v.containment) < 0.75
+    assert (v.relation, v.reason) == ("near_duplicate", "reworded")
+    assert _judge(REWORDED_STORY, REWORDED_COPY, VerdictConfig(reworded=1.0)).reason == "low_similarity"
+    with pytest.raises(ValueError, match="leads"):
+        na, nb = normalize(REWORDED_STORY), normalize(REWORDED_COPY)
+        sa, sb = set(shingles(na, 5)), set(shingles(nb, 5))
+        judge(na, nb, len(sa & sb), len(sa), len(sb))
+
+
+@pytest.mark.parametrize(
+    "other, why",
+    [
+        # a different lead over the same body: stories sharing background
+        ("افتتح أمير المنطقة مستشفى جديدا للأطفال بسعة ثلاثمائة سرير. " + "".join(REWORDED_BODY), "lead"),
+        # another city after a place noun both share: one conflicting slot
+        (REWORDED_COPY.replace("بمحافظة جدة", "بمحافظة الطائف"), "conflict"),
+        # a new paragraph inside: more than a rewording
+        (
+            REWORDED_LEAD
+            + REWORDED_BODY[0]
+            + "وأشار إلى أن الوزارة تعتزم إطلاق منصة إلكترونية لاستقبال الشكاوى خلال الأشهر المقبلة بالتعاون مع "
+            "عدد من الجهات الحكومية المعنية بحماية المستهلك. "
+            + "".join(REWORDED_BODY[1:]),
+            "inside",
+        ),
+    ],
+)
+def test_each_test_of_a_reworded_copy_can_reject_it(other, why):
+    """Each pair fails exactly one test (the others are checked to hold), in
+    the band by construction; the control is the reworded copy above."""
+    from dedup.verdict import NEW_LEAD_WORDS, align
+
+    cfg = _in_band(REWORDED_STORY, other)
+    a, b = normalize(REWORDED_STORY), normalize(other)
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    alignment = align(short, long_, cfg)
+    assert bool(alignment.conflicts) == (why == "conflict")
+    assert (alignment.longer_inside >= NEW_LEAD_WORDS) == (why == "inside")
+    assert alignment.longer_head < NEW_LEAD_WORDS
+    v = _judge(REWORDED_STORY, other, cfg)
+    assert (v.relation, v.reason) == ("different", "low_similarity")
+    if why == "lead":  # the same pair without the lead test would pass
+        from dedup import verdict
+
+        assert not (verdict._told(lead(REWORDED_STORY), b) and verdict._told(lead(other), a))
+    assert _judge(REWORDED_STORY, REWORDED_COPY, _in_band(REWORDED_STORY, REWORDED_COPY)).reason == "reworded"
+
+
 def test_verdicts_beat_the_best_single_threshold_on_natural_dev():
     """Pairwise, on the labeled pairs: the verdict rules against the best
     single exact-Jaccard threshold (the issue's baseline, F1 ~0.85-0.87)."""
     need(NATURAL / "pairs.jsonl")
     import orjson
 
-    docs = {r["id"]: normalize(r["text"]) for r in map(orjson.loads, (NATURAL / "docs.jsonl").read_bytes().splitlines())}
+    raw = {r["id"]: r["text"] for r in map(orjson.loads, (NATURAL / "docs.jsonl").read_bytes().splitlines())}
+    docs = {k: normalize(v) for k, v in raw.items()}
+    leads = {k: lead(v) for k, v in raw.items()}
     pairs = [orjson.loads(line) for line in (NATURAL / "pairs.jsonl").read_bytes().splitlines()]
     sets = {k: set(shingles(v, 5)) for k, v in docs.items()}
 
@@ -120,7 +213,11 @@ def test_verdicts_beat_the_best_single_threshold_on_natural_dev():
         return len(sets[a] & sets[b]) / len(sets[a] | sets[b])
 
     best_single = max(f1(lambda a, b, t=t: jac(a, b) >= t) for t in np.arange(0.3, 0.91, 0.05))
-    ours = f1(lambda a, b: judge(docs[a], docs[b], len(sets[a] & sets[b]), len(sets[a]), len(sets[b])).is_duplicate)
+    ours = f1(
+        lambda a, b: judge(
+            docs[a], docs[b], len(sets[a] & sets[b]), len(sets[a]), len(sets[b]), leads=(leads[a], leads[b])
+        ).is_duplicate
+    )
     assert best_single < 0.87
     assert ours >= best_single + 0.02, (ours, best_single)
 
@@ -128,7 +225,8 @@ def test_verdicts_beat_the_best_single_threshold_on_natural_dev():
 def test_scan_clusters_on_natural_dev_at_defaults():
     """The whole scan (verdicts, hub split, template pairs kept apart) on the
     labeled pairs: a pair is predicted a copy when both documents share a
-    cluster. Measured 0.968 precision, 0.891 recall (README "Verdicts")."""
+    cluster. The issue's target: F1 >= 0.93 with precision >= 0.95 (measured
+    0.969 precision, 0.921 recall, F1 0.944: README "Verdicts")."""
     need(NATURAL / "pairs.jsonl")
     import orjson
 
@@ -145,8 +243,29 @@ def test_scan_clusters_on_natural_dev_at_defaults():
         got = p["a"] in cluster_of and cluster_of[p["a"]] == cluster_of.get(p["b"])
         want = p["label"] == "COPY"
         tp, fp, fn = tp + (got and want), fp + (got and not want), fn + (want and not got)
-    assert tp / (tp + fp) >= 0.96, (tp, fp, fn)
-    assert 2 * tp / (2 * tp + fp + fn) >= 0.925, (tp, fp, fn)
+    assert tp / (tp + fp) >= 0.95, (tp, fp, fn)
+    assert 2 * tp / (2 * tp + fp + fn) >= 0.93, (tp, fp, fn)
+
+
+def test_every_labeled_pair_judged_reworded_is_a_copy():
+    """On natural-dev's labeled pairs, the labelers are the reference: the
+    reworded-copy rule fires on copies only (three, measured), and on none
+    of the labeled non-copies in the same Jaccard band."""
+    need(NATURAL / "pairs.jsonl")
+    import orjson
+
+    raw = {r["id"]: r["text"] for r in map(orjson.loads, (NATURAL / "docs.jsonl").read_bytes().splitlines())}
+    pairs = [orjson.loads(line) for line in (NATURAL / "pairs.jsonl").read_bytes().splitlines()]
+    cfg = VerdictConfig()
+    labels, in_band = [], []
+    for p in pairs:
+        v = _judge(raw[p["a"]], raw[p["b"]], cfg)
+        if v.reason == "reworded":
+            labels.append(p["label"])
+        if cfg.floor <= v.jaccard < cfg.threshold and max(v.containment) < cfg.containment:
+            in_band.append(p["label"])
+    assert labels and set(labels) == {"COPY"}, labels
+    assert len(in_band) > len(labels) and set(in_band) - {"COPY"}, in_band  # the band holds non-copies it rejected
 
 
 # Slots the template test must not read as conflicting facts: each case is
@@ -363,7 +482,8 @@ def test_empty_texts_are_not_duplicates():
 
 def test_the_report_schema_lists_every_reason_judge_gives():
     """The schema's reason enum is dedup.verdict.PAIR_REASONS: every reason
-    literal ``judge`` can give a duplicate or partial pair is in it."""
+    literal ``judge`` (and ``_reworded``, which it asks) can give a duplicate
+    or partial pair is in it."""
     import ast
     import inspect
 
@@ -372,7 +492,8 @@ def test_the_report_schema_lists_every_reason_judge_gives():
 
     given = {
         node.value
-        for node in ast.walk(ast.parse(inspect.getsource(verdict.judge)))
+        for function in (verdict.judge, verdict._reworded)
+        for node in ast.walk(ast.parse(inspect.getsource(function)))
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.islower() and " " not in node.value
     }
     relations = verdict.DUPLICATE_RELATIONS | {"partial", "different"}

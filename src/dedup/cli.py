@@ -231,6 +231,17 @@ def scan(
             help="Cut chained clusters at their hub (a story and its copies form a star; template reports a chain).",
         ),
     ] = True,
+    reworded: Annotated[
+        float,
+        typer.Option(
+            "--reworded",
+            min=0.01,
+            max=1.0,
+            help="Share of --threshold down to which a pair still counts as a copy reworded sentence by sentence, "
+            "when no fact conflicts, the longer adds no new lead or paragraphs and each text's lead is told in the "
+            "other (1.0: off). Example: --reworded 1.0.",
+        ),
+    ] = 0.9,
     partial_as_duplicate: Annotated[
         bool,
         typer.Option(
@@ -293,6 +304,7 @@ def scan(
             containment=containment,
             templates=templates,
             partial_is_duplicate=partial_as_duplicate,
+            reworded=reworded,
             split_chains=split_chains,
         )
         with Progress("hashing", quiet) as progress:

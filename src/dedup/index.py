@@ -81,7 +81,7 @@ from .normalize import OffsetMap, normalize_with_offsets
 from .minhash import hash_encoded, sign_encoded
 from .report import config_parameters
 from .scan import ScanConfig, window_band_keys, window_config
-from .verdict import Verdict, judge
+from .verdict import Verdict, judge, lead
 from .lsh import band_keys, lsh_params  # band_keys moved to lsh: the scan bands windows with it too
 from . import sketches
 from .postings import BANDS, WINDOWS, Postings
@@ -1034,7 +1034,7 @@ class Index:
         rules = self.config.verdict
         mine = float(batch.counts[i])
         counts, est = self._sketches.estimates(docs, batch.signatures[i])
-        keep = (counts > 0) & plausible_estimates(est, mine, counts.astype(np.float64), rules.threshold, rules.containment)
+        keep = (counts > 0) & plausible_estimates(est, mine, counts.astype(np.float64), rules.floor, rules.containment)
         if not keep.any():
             return []
         rows = self._con.execute(self._docs_sql, (orjson.dumps(docs[keep].tolist()).decode(),)).fetchall()
@@ -1043,7 +1043,7 @@ class Index:
         sigs = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u4").reshape(len(rows), -1)
         est = (sigs == batch.signatures[i]).mean(axis=1)
         theirs = np.array([r[2] for r in rows], dtype=np.float64)
-        keep = plausible_estimates(est, mine, theirs, rules.threshold, rules.containment)
+        keep = plausible_estimates(est, mine, theirs, rules.floor, rules.containment)
         return [r for r, k in zip(rows, keep.tolist()) if k]
 
     def _matches(self, batch: _Prepared, i: int, exclude: str | None) -> list[Match]:
@@ -1085,7 +1085,10 @@ class Index:
         matches, text = [], batch.documents[i].text
         text_map = None
         for j, (row, x) in enumerate(zip(rows, inter), start=1):
-            verdict = judge(texts[0], texts[j], x, sizes[0], sizes[j], cfg.verdict)
+            # the leads are read only if the verdict needs them (a reworded copy)
+            verdict = judge(
+                texts[0], texts[j], x, sizes[0], sizes[j], cfg.verdict, lambda: (lead(text), lead(originals[j - 1]))
+            )
             if verdict.is_duplicate:
                 text_map = text_map or normalize_with_offsets(text)
                 matches.append(matched(row[1], verdict, text, originals[j - 1], text_map, maps[j - 1]))

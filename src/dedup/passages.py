@@ -171,14 +171,14 @@ def compare(
     from .evidence import passage_objects
     from .minhash import hash_documents
     from .normalize import normalize_with_offsets
-    from .verdict import judge, overlap
+    from .verdict import judge, lead, overlap
     from .verify import intersection_sizes
 
     oa, ob = normalize_with_offsets(text_a), normalize_with_offsets(text_b)
     hashed = hash_documents([oa.text, ob.text], shingle_size, "char", 1, 1)
     inter = int(intersection_sizes(hashed, np.array([[0, 1]], dtype=np.int64))[0])
     size_a, size_b = (int(x) for x in hashed.set_sizes)
-    verdict = judge(oa.text, ob.text, inter, size_a, size_b, threshold)
+    verdict = judge(oa.text, ob.text, inter, size_a, size_b, threshold, lambda: (lead(text_a), lead(text_b)))
     relation, reason = verdict.relation, verdict.reason
     found = find_passages(oa.text, ob.text)
     if not verdict.is_duplicate and longest(found) >= cfg.min_passage:

@@ -23,10 +23,12 @@ from .scan import ScanConfig, ScanResult
 from .verdict import DUPLICATE_RELATIONS, PAIR_REASONS, overlap
 from .verify import estimated_jaccard, intersection_sizes
 
-SCHEMA_VERSION = "1.1"
+#: 1.1: pairs carry relation, reason, containment and passages; 1.2: reason
+#: ``reworded`` and the verdict rule ``reworded`` in parameters
+SCHEMA_VERSION = "1.2"
 #: ``dedup check``'s report (1.1: matches carry containment and passages; 1.2:
-#: parameters carry the verdict rules)
-CHECK_SCHEMA_VERSION = "1.2"
+#: parameters carry the verdict rules; 1.3: as the scan's 1.2)
+CHECK_SCHEMA_VERSION = "1.3"
 TOOL = {"name": "dedup", "version": __version__}
 
 
@@ -50,6 +52,7 @@ def verdict_parameters(cfg: ScanConfig) -> dict:
         "templates": cfg.templates,
         "split_chains": cfg.split_chains,
         "partial_is_duplicate": cfg.partial_is_duplicate,
+        "reworded": cfg.reworded,
     }
 
 
@@ -287,6 +290,7 @@ _PARAMETERS = {
                 "templates": {"type": "boolean"},
                 "split_chains": {"type": "boolean"},
                 "partial_is_duplicate": {"type": "boolean"},
+                "reworded": {**_NUM, "description": "share of threshold down to which a reworded copy counts"},
             },
         },
     },

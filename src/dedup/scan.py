@@ -26,7 +26,7 @@ from .minhash import HashedDocs, hash_encoded, sign_encoded
 from .normalize import normalize
 from .shingle import ShingleKind
 from .spool import SpooledDocuments, text_of, texts_of
-from .verdict import Verdict, VerdictConfig, judge_pairs
+from .verdict import Verdict, VerdictConfig, judge_pairs, lead
 from .verify import estimated_jaccard, intersection_sizes, jaccard, plausible
 
 #: Documents normalized and hashed per compiled call (bounds peak memory of
@@ -64,6 +64,9 @@ class ScanConfig:
     containment: float = 0.75
     templates: bool = True
     partial_is_duplicate: bool = False
+    #: Share of ``threshold`` down to which an unconflicted pair that adds
+    #: nothing and tells the same leads is a reworded copy (1.0: off).
+    reworded: float = 0.9
     #: Cut chained components at their hubs (dedup.cluster.hub_clusters);
     #: off: plain connected components.
     split_chains: bool = True
@@ -77,6 +80,8 @@ class ScanConfig:
             raise ValueError(f"shingle kind must be 'char' or 'word', got {self.shingle_kind!r}")
         if not 0.0 < self.containment <= 1.0:
             raise ValueError(f"containment must be in (0, 1], got {self.containment}")
+        if not 0.0 < self.reworded <= 1.0:
+            raise ValueError(f"reworded must be in (0, 1], got {self.reworded}")
         if self.containment_windows < 0:
             raise ValueError(f"containment windows must be >= 0 words, got {self.containment_windows}")
         if self.lsh_threshold is not None and not 0.0 < self.lsh_threshold <= self.threshold:
@@ -96,6 +101,7 @@ class ScanConfig:
             containment=self.containment,
             templates=self.templates,
             partial_is_duplicate=self.partial_is_duplicate,
+            reworded=self.reworded,
         )
 
     @property
@@ -488,7 +494,7 @@ def candidates(
     def keep_plausible(pairs: np.ndarray) -> None:
         nonlocal collisions
         collisions += len(pairs)
-        found.append(pairs[plausible(signatures, sizes, pairs, rules.threshold, rules.containment)])
+        found.append(pairs[plausible(signatures, sizes, pairs, rules.floor, rules.containment)])
 
     ids = np.flatnonzero(valid)
     bands, rows = config.bands_rows
@@ -561,10 +567,11 @@ def _verify_and_cluster(
     normalized = _LazyNormalized(documents)
     # the verdict reads the texts of the pairs that pass its gate (Jaccard or
     # containment); normalize those in compiled batches up front
+    rules = config.verdict
     small = np.minimum(sizes[pairs_in[:, 0]], sizes[pairs_in[:, 1]]) if len(pairs_in) else inter
-    gate = (inter >= config.threshold * (sizes[pairs_in[:, 0]] + sizes[pairs_in[:, 1]] - inter)) if len(pairs_in) else inter > 0
+    gate = (inter >= rules.floor * (sizes[pairs_in[:, 0]] + sizes[pairs_in[:, 1]] - inter)) if len(pairs_in) else inter > 0
     normalized.prefetch(distinct(pairs_in[gate | (inter >= config.containment * small)]))
-    verdicts = judge_pairs(pairs_in, inter, sizes, normalized.__getitem__, config.verdict)
+    verdicts = judge_pairs(pairs_in, inter, sizes, normalized.__getitem__, rules, normalized.lead)
     keep = np.fromiter((v.is_duplicate for v in verdicts), dtype=bool, count=len(verdicts))
     pairs = pairs_in[keep]
     result = ScanResult(
@@ -589,11 +596,18 @@ def _verify_and_cluster(
 
 
 class _LazyNormalized:
-    """Normalized texts of the documents, computed on first use, once."""
+    """Normalized texts of the documents, and their leads
+    (:func:`dedup.verdict.lead`), computed on first use, once."""
 
     def __init__(self, documents: Sequence[Document]) -> None:
         self._documents = documents
         self._cache: dict[int, str] = {}
+        self._leads: dict[int, str] = {}
+
+    def lead(self, i: int) -> str:
+        if i not in self._leads:
+            self._leads[i] = lead(text_of(self._documents, i))
+        return self._leads[i]
 
     def prefetch(self, docs: np.ndarray) -> None:
         """Normalize these documents now, in compiled batches (~4x faster

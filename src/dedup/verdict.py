@@ -6,10 +6,12 @@ place. Relations:
 
 - ``duplicate``: the same text up to normalization.
 - ``near_duplicate``: an edited copy (reason ``edited``: exact Jaccard at or
-  above the threshold), or a cut-down copy (reason ``truncated``: the shorter
+  above the threshold), a cut-down copy (reason ``truncated``: the shorter
   text is contained in the longer, which adds fewer than
   :data:`NEW_LEAD_WORDS` words before it and inside it: what it adds is at
-  its end).
+  its end), or a copy reworded sentence by sentence (reason ``reworded``:
+  Jaccard just under the threshold, no conflicting slot, nothing added, and
+  each text's lead told in the other).
 - ``update``: the same story with changed figures (reason ``figures_changed``)
   or with a new lead (``new_lead``: that many words or more before the shared
   text) or new paragraphs inside it (``expanded``).
@@ -41,6 +43,13 @@ sentence. Two kinds of slot settle it alone, however few: another ordinal
 noun both texts share (the city of Jazan against the city of Najran): an
 edited copy does not change which occurrence of an event it reports, or
 where it happened.
+
+Just under the threshold (from :attr:`VerdictConfig.reworded` of it), a pair
+that is not contained is a copy reworded sentence by sentence only when not
+one slot conflicts, the longer text adds nothing (no new lead, no new
+paragraph) and each text's lead (:func:`lead`, read from the original text)
+is told in the other: template reports of other days list other items, and
+stories that share a background paragraph lead with different news.
 """
 
 from __future__ import annotations
@@ -55,10 +64,19 @@ import numpy as np
 DUPLICATE_RELATIONS = frozenset({"duplicate", "near_duplicate", "update"})
 #: reasons of the pairs a report lists (duplicate relations and partial);
 #: the other two, ``low_similarity`` and ``template``, are of ``different``
-PAIR_REASONS = ("edited", "truncated", "figures_changed", "new_lead", "expanded", "contained")
+PAIR_REASONS = ("edited", "reworded", "truncated", "figures_changed", "new_lead", "expanded", "contained")
 #: words the longer text has before the shared text for it to count as a new
 #: lead, or inside it for new paragraphs (a sentence of wire copy)
 NEW_LEAD_WORDS = 15
+#: A lead is the first sentence of at least this many words (a headline or a
+#: dateline is shorter), sentences ending at . ! ? ؟ or a line break.
+LEAD_MIN_WORDS = 8
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
+#: share of a lead's content stems the other text must have for the lead to
+#: be told there (a reworded copy)
+LEAD_TOLD = 0.5
+#: Two texts' leads (:func:`lead`), or a function that reads them when asked
+Leads = tuple[str, str] | Callable[[], tuple[str, str]]
 _DIGITS = re.compile(r"\d+")
 #: Time references (normalized), which copies edit when re-sent a day later:
 #: a changed weekday or "today" -> "yesterday" is not a conflicting fact.
@@ -284,10 +302,20 @@ class VerdictConfig:
     #: count ``partial`` pairs (a short text inside a much longer one) as
     #: duplicates too
     partial_is_duplicate: bool = False
+    #: a pair with Jaccard from this share of ``threshold`` up to it is a
+    #: reworded copy when nothing else tells it apart: no conflicting slot,
+    #: no new lead or paragraphs, each lead told in the other text (1.0: off)
+    reworded: float = 0.9
+
+    @property
+    def floor(self) -> float:
+        """The lowest Jaccard at which a pair that is not contained can be a
+        duplicate (a reworded copy)."""
+        return self.threshold * self.reworded
 
     def __post_init__(self) -> None:
         # a library caller gets the same guard the CLI's option ranges give
-        for name in ("threshold", "containment", "template_max_jaccard"):
+        for name in ("threshold", "containment", "template_max_jaccard", "reworded"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
         if not 0.0 <= self.min_share <= 1.0:
@@ -456,25 +484,67 @@ def _numbers(text: str) -> set[str]:
     return set(_DIGITS.findall(text))
 
 
+def lead(text: str) -> str:
+    """The normalized lead of an ORIGINAL text: its first sentence of
+    :data:`LEAD_MIN_WORDS` words or more (the whole text when it has none).
+    Normalized text has no punctuation left, so callers read the lead from
+    the original and pass it along (:func:`judge`'s ``leads``)."""
+    from .normalize import normalize
+
+    for sentence in _SENTENCE_END.split(text):
+        if len(sentence.split()) >= LEAD_MIN_WORDS:
+            return normalize(sentence)
+    return normalize(text)
+
+
+def _content_stems(norm: str) -> set[str]:
+    """Light stems of a normalized text's content words (no function or time
+    words, stems of three letters or more)."""
+    return {
+        s
+        for s in (stem(w) for w in norm.split() if not (_in(FUNCTION_WORDS, w) or _in(TIME_WORDS, w)))
+        if len(s) >= 3
+    }
+
+
+def _told(lead_norm: str, other_norm: str) -> bool:
+    """Whether at least :data:`LEAD_TOLD` of a lead's content stems occur in
+    the other text: a reworded copy tells the same lead in other words; two
+    stories that share background paragraphs lead with different news."""
+    stems = _content_stems(lead_norm)
+    return bool(stems) and len(stems & _content_stems(other_norm)) >= LEAD_TOLD * len(stems)
+
+
 def judge(
-    norm_a: str, norm_b: str, inter: int, size_a: int, size_b: int, threshold: float | VerdictConfig = VerdictConfig()
+    norm_a: str,
+    norm_b: str,
+    inter: int,
+    size_a: int,
+    size_b: int,
+    threshold: float | VerdictConfig = VerdictConfig(),
+    leads: Leads | None = None,
 ) -> Verdict:
     """The relation of two documents, from their normalized texts and the
     exact intersection and sizes of their shingle sets.
 
     ``threshold`` is a :class:`VerdictConfig`, or just the Jaccard threshold
-    (the other rules at their defaults).
+    (the other rules at their defaults). ``leads`` are the two texts'
+    :func:`lead`, read from their original texts, or a function returning
+    them: only a pair under the threshold that passes every other test of a
+    reworded copy needs them (ValueError without them then).
     """
     cfg = threshold if isinstance(threshold, VerdictConfig) else VerdictConfig(threshold=threshold)
     jac, cont = overlap(inter, size_a, size_b)
     if norm_a and norm_a == norm_b:  # two empty texts are not one story
         return Verdict("duplicate", jac, cont)
     contained = max(cont)
-    if jac < cfg.threshold and contained < cfg.containment:
+    if jac < cfg.floor and contained < cfg.containment:
         return Verdict("different", jac, cont, "low_similarity")
     # the shorter text is the alignment's source, so head/tail describe what
     # the longer one adds
     short, long_ = (norm_a, norm_b) if len(norm_a) <= len(norm_b) else (norm_b, norm_a)
+    if jac < cfg.threshold and contained < cfg.containment:
+        return _reworded(short, long_, jac, cont, (norm_a, norm_b), leads, cfg)
     alignment = None
     if cfg.templates and jac < cfg.template_max_jaccard:
         alignment = align(short, long_, cfg)
@@ -496,25 +566,58 @@ def judge(
     return Verdict("near_duplicate", jac, cont, "truncated")
 
 
+def _reworded(
+    short: str,
+    long_: str,
+    jac: float,
+    cont: tuple[float, float],
+    texts: tuple[str, str],
+    leads: Leads | None,
+    cfg: VerdictConfig,
+) -> Verdict:
+    """A pair just under the threshold (at or above
+    :attr:`VerdictConfig.floor`) and not contained: a copy reworded sentence
+    by sentence (an editor's rewrite shares less wording than the threshold
+    asks) when not one slot conflicts (stricter than the template test, and
+    run whether or not that is), the longer adds no new lead or paragraphs
+    (:data:`NEW_LEAD_WORDS`), and each text's lead is told in the other.
+    Otherwise two stories, ``low_similarity`` (not ``template``, which keeps
+    pairs apart in clusters: :func:`dedup.cluster.hub_clusters`): template
+    reports of other days conflict somewhere or list other items, stories
+    sharing background paragraphs lead with different news."""
+    alignment = align(short, long_, cfg)
+    if alignment.conflicts or max(alignment.longer_head, alignment.longer_inside) >= NEW_LEAD_WORDS:
+        return Verdict("different", jac, cont, "low_similarity")
+    if leads is None:
+        raise ValueError("a pair just under the threshold is judged with both texts' leads (dedup.verdict.lead)")
+    lead_a, lead_b = leads() if callable(leads) else leads
+    if _told(lead_a, texts[1]) and _told(lead_b, texts[0]):
+        return Verdict("near_duplicate", jac, cont, "reworded")
+    return Verdict("different", jac, cont, "low_similarity")
+
+
 def judge_pairs(
     pairs: np.ndarray,
     inter: np.ndarray,
     sizes: np.ndarray,
     normalized_of: Callable[[int], str],
     cfg: VerdictConfig = VerdictConfig(),
+    lead_of: Callable[[int], str] | None = None,
 ) -> list[Verdict]:
     """:func:`judge` for many pairs ``(i, j)`` of document numbers.
 
     Pairs that cannot be duplicates by any rule are decided from the set
     sizes alone, without asking for the texts (``normalized_of(i)`` is
-    document ``i``'s normalized text).
+    document ``i``'s normalized text; ``lead_of(i)`` its :func:`lead`, asked
+    for only when :func:`judge` needs it).
     """
     out = []
     for (i, j), x in zip(pairs.tolist(), inter.tolist()):
         a, b = int(sizes[i]), int(sizes[j])
         jac, cont = overlap(x, a, b)
-        if jac < cfg.threshold and max(cont) < cfg.containment:
+        if jac < cfg.floor and max(cont) < cfg.containment:
             out.append(Verdict("different", jac, cont, "low_similarity"))
         else:
-            out.append(judge(normalized_of(i), normalized_of(j), x, a, b, cfg))
+            leads = None if lead_of is None else lambda: (lead_of(i), lead_of(j))  # noqa: B023 (called here)
+            out.append(judge(normalized_of(i), normalized_of(j), x, a, b, cfg, leads))
     return out
