@@ -150,11 +150,11 @@ def test_a_store_of_the_previous_schema_is_refused(tmp_path):
     con = sqlite3.connect(path)
     # what schema 3 wrote: no sketches
     con.execute("DROP TABLE sketches")
-    con.execute(f"UPDATE meta SET value = '{INDEX_SCHEMA_VERSION - 1}' WHERE key = 'index_schema_version'")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'index_schema_version'")
     con.commit()
     con.close()
-    assert INDEX_SCHEMA_VERSION == 4
-    with pytest.raises(StoreError, match=r"older dedup \(index schema 3; this dedup reads schema 4\).*rebuild"):
+    assert INDEX_SCHEMA_VERSION == 5
+    with pytest.raises(StoreError, match=r"older dedup \(index schema 3; this dedup reads schemas 4, 5\).*rebuild"):
         Index.open(path)
     with pytest.raises(StoreError, match=r"older dedup"):
         Index.open(path, readonly=True)
@@ -287,3 +287,42 @@ def test_a_bulk_add_takes_bigger_transactions_by_default(tmp_path, monkeypatch):
     with Index.open(tmp_path / "given.db", create=True) as index:
         index.add(docs, bulk=True, batch_size=4, progress=seen.append)
     assert seen == [4] * 5
+
+
+def test_a_schema_4_store_keeps_its_rules_and_unknown_parameters_are_refused(tmp_path):
+    """Schema 4 stores were built before reworded copies: their config lacks
+    the rule, and they judge without it (the rules a store was built with);
+    a store naming a parameter this dedup does not know is refused, not
+    misread."""
+    from test_verdict import REWORDED_COPY, REWORDED_STORY
+
+    def store(name: str) -> Path:
+        path = tmp_path / name
+        with Index.open(path, create=True) as index:
+            index.add([Document("release", REWORDED_STORY, "r")])
+        return path
+
+    def matches(path: Path) -> list[tuple[str, str | None]]:
+        with Index.open(path) as index:
+            return [(m.id, m.verdict.reason) for m in index.screen(Document("rewrite", REWORDED_COPY, "w")).matches]
+
+    assert matches(store("new.db")) == [("release", "reworded")]
+    old = store("old.db")
+    con = sqlite3.connect(old)
+    config = orjson.loads(con.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()[0])
+    del config["reworded"]
+    con.execute("UPDATE meta SET value = ? WHERE key = 'config'", (orjson.dumps(config).decode(),))
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'index_schema_version'")
+    con.commit()
+    con.close()
+    with Index.open(old) as index:
+        assert index.config.reworded == 1.0 and index.stats()["index_schema_version"] == 4
+    assert matches(old) == []
+    newer = store("newer.db")
+    con = sqlite3.connect(newer)
+    config = orjson.loads(con.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()[0])
+    con.execute("UPDATE meta SET value = ? WHERE key = 'config'", (orjson.dumps({**config, "a_new_rule": 1}).decode(),))
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match=r"a_new_rule.*newer dedup"):
+        Index.open(newer)

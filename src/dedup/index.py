@@ -91,7 +91,12 @@ from .verify import intersection_sizes, plausible_estimates
 #: Version of the store's layout. Stores written by a newer version are
 #: refused (this code cannot know what changed); older ones too, until a
 #: migration exists.
-INDEX_SCHEMA_VERSION = 4  # 2: text in a one-byte Arabic code page or zlib, tagged; three band tables; 3: window band tables; 4: sketches, postings in segments, document numbers never reused
+INDEX_SCHEMA_VERSION = 5  # 2: text in a one-byte Arabic code page or zlib, tagged; three band tables; 3: window band tables; 4: sketches, postings in segments, document numbers never reused; 5: the verdict rule `reworded` in the stored config
+#: Older schemas this dedup still opens, with what their stored config lacks:
+#: the values that keep the rules they were built with (a store of schema 4
+#: was built before reworded copies, so it judges without them). A dedup
+#: that predates a schema refuses it by its version.
+CONFIG_BEFORE: dict[int, dict[str, Any]] = {4: {"reworded": 1.0}}
 #: Documents per write transaction: the unit a killed ``index add`` keeps.
 #: Bigger transactions write each page they touch (sketch blocks, B-tree
 #: pages, level-0 segments and the merges they trigger) fewer times: 10,000
@@ -603,13 +608,21 @@ class Index:
     @staticmethod
     def _check(path: Path, meta: dict[str, str], config: ScanConfig | Mapping | None) -> ScanConfig:
         version = int(meta["index_schema_version"])
-        if version != INDEX_SCHEMA_VERSION:
+        if version != INDEX_SCHEMA_VERSION and version not in CONFIG_BEFORE:
             newer = "a newer" if version > INDEX_SCHEMA_VERSION else "an older"
             raise StoreError(
-                f"{path}: written by {newer} dedup (index schema {version}; this dedup reads schema "
-                f"{INDEX_SCHEMA_VERSION}). Use a matching dedup version or rebuild the index."
+                f"{path}: written by {newer} dedup (index schema {version}; this dedup reads schemas "
+                f"{', '.join(map(str, sorted({*CONFIG_BEFORE, INDEX_SCHEMA_VERSION})))}). Use a matching dedup "
+                "version or rebuild the index."
             )
-        stored = ScanConfig(**orjson.loads(meta["config"]))
+        config_json = orjson.loads(meta["config"])
+        unknown = set(config_json) - {f.name for f in dataclasses.fields(ScanConfig)}
+        if unknown:
+            raise StoreError(
+                f"{path}: its parameters name {', '.join(sorted(unknown))}, which this dedup does not know "
+                "(written by a newer dedup). Use a matching dedup version or rebuild the index."
+            )
+        stored = ScanConfig(**{**CONFIG_BEFORE.get(version, {}), **config_json})
         stored_params = {**orjson.loads(meta["parameters"]), **orjson.loads(meta.get("windows", "{}"))}
         current = _parameters(stored)
         # Parameters this code fixes (hash functions, normalization version):
@@ -971,13 +984,17 @@ class Index:
             return None
         return Document(row[0], _unpack(row[2]), row[1])
 
+    def _schema_version(self) -> int:
+        """The store's schema (an older one this dedup still reads keeps its own)."""
+        return int(self._con.execute("SELECT value FROM meta WHERE key = 'index_schema_version'").fetchone()[0])
+
     def stats(self) -> dict:
         """Counts, parameters and on-disk size (database plus its WAL)."""
         wal = Path(f"{self.path}-wal")
         with self._read():
             documents, stored = len(self), self._postings.counts()
         return {
-            "index_schema_version": INDEX_SCHEMA_VERSION,
+            "index_schema_version": self._schema_version(),
             "parameters": config_parameters(self.config),
             "windows": window_parameters(self.config),
             "documents": documents,
