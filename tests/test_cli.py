@@ -340,6 +340,18 @@ def test_a_reworded_copy_is_judged_alike_by_scan_explain_and_check(tmp_path):
 
     explained = json.loads(run("explain", str(both / "release.txt"), str(both / "rewrite.txt"), "--json", "-q").stdout)
     assert (explained["relation"], explained["reason"]) == ("near_duplicate", "reworded")
+    plain = json.loads(
+        run("explain", str(both / "release.txt"), str(both / "rewrite.txt"), "--json", "-q", "--reworded", "1.0").stdout
+    )
+    assert plain["relation"] != "near_duplicate"
+
+    # explain --db judges with the index's own rules, as screen does
+    db = tmp_path / "desk.db"
+    assert run("index", "add", "--db", str(db), str(both), "-q").exit_code == 0
+    stored = json.loads(run("explain", "--db", str(db), "release.txt", "rewrite.txt", "--json", "-q").stdout)
+    assert (stored["relation"], stored["reason"]) == ("near_duplicate", "reworded")
+    refused = run("explain", "--db", str(db), "release.txt", "rewrite.txt", "--reworded", "1.0")
+    assert refused.exit_code == 2 and "index's own rules" in refused.stderr
 
     checked = run("check", "-q", "--against", str(corpus), str(new))
     assert checked.exit_code == 1, checked.stderr

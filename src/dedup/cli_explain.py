@@ -22,30 +22,34 @@ import shutil
 import sys
 import textwrap
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import orjson
 import typer
 
-from .cli import Quiet, Threshold, app, fail, log, write_output
+from .cli import Quiet, app, fail, log, write_output
+
+if TYPE_CHECKING:
+    from .scan import ScanConfig
 
 RLM = "\u200f"
 
 
-def read_stored(db: Path, ids: tuple[str, str]) -> list[tuple[str, str]]:
-    """``(id, original text)`` of two documents of an index (``--db``)."""
+def read_stored(db: Path, ids: tuple[str, str]) -> tuple[list[tuple[str, str]], ScanConfig]:
+    """``(id, original text)`` of two documents of an index (``--db``), and
+    the index's parameters (it judges with its own rules)."""
     from .index import Index
     from .inputs import InputError
 
     try:
         with Index.open(db, readonly=True) as index:
-            docs = [index.get_document(doc_id) for doc_id in ids]
+            docs, config = [index.get_document(doc_id) for doc_id in ids], index.config
     except InputError as err:
         raise fail(str(err)) from None
     for doc_id, doc in zip(ids, docs):
         if doc is None:
             raise fail(f"{doc_id!r}: not in the index {db}")
-    return [(doc.id, doc.text) for doc in docs if doc is not None]
+    return [(doc.id, doc.text) for doc in docs if doc is not None], config
 
 
 def read_text(arg: str) -> tuple[str, str]:
@@ -112,7 +116,27 @@ def explain(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the evidence as JSON (relation, jaccard, containment, passages).")
     ] = False,
-    threshold: Threshold = 0.5,
+    threshold: Annotated[
+        Optional[float],
+        typer.Option(
+            "--threshold",
+            "-t",
+            min=0.01,
+            max=1.0,
+            help="Exact Jaccard similarity at or above which two documents are duplicates (default 0.5; with --db, "
+            "the index's own).",
+        ),
+    ] = None,
+    reworded: Annotated[
+        Optional[float],
+        typer.Option(
+            "--reworded",
+            min=0.01,
+            max=1.0,
+            help="Share of --threshold down to which a reworded copy counts, as in dedup scan (default 0.9; with "
+            "--db, the index's own). Example: --reworded 1.0.",
+        ),
+    ] = None,
     width: Annotated[
         Optional[int], typer.Option("--width", min=20, help="Wrap passage text at this many characters (default: terminal width - 6).")
     ] = None,
@@ -137,14 +161,18 @@ def explain(
         dedup explain --db desk.db wire-0042 local-0917
     """
     from .passages import compare
+    from .scan import ScanConfig
 
     if db is not None:
-        (name_a, text_a), (name_b, text_b) = read_stored(db, (first, second))
+        if threshold is not None or reworded is not None:
+            raise fail("with --db the index's own rules judge the pair: leave out --threshold and --reworded")
+        ((name_a, text_a), (name_b, text_b)), config = read_stored(db, (first, second))
     elif first == "-" and second == "-":
         raise fail("only one of the two stories can come from stdin")
     else:
         (name_a, text_a), (name_b, text_b) = read_text(first), read_text(second)
-    explained = compare(text_a, text_b, threshold)
+        config = ScanConfig(threshold=0.5 if threshold is None else threshold, reworded=0.9 if reworded is None else reworded)
+    explained = compare(text_a, text_b, config.verdict, config.shingle_size)
     log(f"dedup: {name_a} / {name_b}: {explained['relation']}, {len(explained['passages'])} passages", quiet)
     if as_json:
         write_output([orjson.dumps({"a": name_a, "b": name_b, **explained}, option=orjson.OPT_INDENT_2) + b"\n"], None)

@@ -35,6 +35,7 @@ from .minhash import sign_encoded
 from .normalize import normalize
 from .shingle import ShingleKind
 from .scan import ScanResult
+from .verdict import VerdictConfig
 
 
 #: Documents whose windows are hashed per compiled call (bounds memory).
@@ -158,12 +159,13 @@ def scan_partials(result: ScanResult, cfg: PartialConfig = PartialConfig()) -> l
 def compare(
     text_a: str,
     text_b: str,
-    threshold: float = 0.5,
+    threshold: float | VerdictConfig = 0.5,
     shingle_size: int = 5,
     cfg: PartialConfig = PartialConfig(),
 ) -> dict:
     """Everything about one pair of ORIGINAL texts, as a scan would report
-    it: ``relation`` and ``reason`` (:func:`dedup.verdict.judge`, or
+    it: ``relation`` and ``reason`` (:func:`dedup.verdict.judge` with
+    ``threshold``, a Jaccard threshold or all the verdict rules, or
     ``partial`` when only a passage of ``cfg.min_passage`` normalized
     characters or more is shared), exact ``jaccard``, ``containment`` both
     ways and the shared ``passages`` (:func:`dedup.evidence.pair_evidence`).
