@@ -239,7 +239,8 @@ def scan(
             max=1.0,
             help="Share of --threshold down to which a pair still counts as a copy reworded sentence by sentence, "
             "when no fact conflicts, the longer adds no new lead or paragraphs and each text's lead is told in the "
-            "other (1.0: off). Example: --reworded 1.0.",
+            "other (1.0: off). Below 0.8 (the LSH bands' share of the threshold) lower --lsh-threshold with it, or "
+            "such pairs are compared only when a band or window collides. Example: --reworded 1.0.",
         ),
     ] = 0.9,
     partial_as_duplicate: Annotated[

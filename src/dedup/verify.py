@@ -13,7 +13,8 @@ from .arrays import distinct
 from .codepoints import kernel, sized
 from .minhash import HashedDocs
 
-#: How far below the verdict's Jaccard and containment thresholds a
+#: How far below the lowest Jaccard a verdict accepts (``VerdictConfig.floor``)
+#: and its containment threshold a
 #: candidate's MinHash estimates may fall and still be verified exactly (the
 #: margin ``dedup.index`` chose first). At a million documents most band
 #: matches are chance matches of unrelated stories (J ~ 0.05-0.15), which
