@@ -171,7 +171,8 @@ def explain(
         raise fail("only one of the two stories can come from stdin")
     else:
         (name_a, text_a), (name_b, text_b) = read_text(first), read_text(second)
-        config = ScanConfig(threshold=0.5 if threshold is None else threshold, reworded=0.9 if reworded is None else reworded)
+        asked = {"threshold": threshold, "reworded": reworded}
+        config = ScanConfig(**{k: v for k, v in asked.items() if v is not None})
     explained = compare(text_a, text_b, config.verdict, config.shingle_size)
     log(f"dedup: {name_a} / {name_b}: {explained['relation']}, {len(explained['passages'])} passages", quiet)
     if as_json:
