@@ -501,13 +501,9 @@ def lead(text: str) -> str:
 
 
 def _content_stems(norm: str) -> set[str]:
-    """Light stems of a normalized text's content words (no function or time
-    words, stems of three letters or more)."""
-    return {
-        s
-        for s in (stem(w) for w in norm.split() if not (_in(FUNCTION_WORDS, w) or _in(TIME_WORDS, w)))
-        if len(s) >= 3
-    }
+    """:func:`_stems` of a normalized text's content words (no function or
+    time words)."""
+    return _stems([w for w in norm.split() if not (_in(FUNCTION_WORDS, w) or _in(TIME_WORDS, w))])
 
 
 def _told(lead_norm: str, other_norm: str) -> bool:
